@@ -1,0 +1,56 @@
+-- The hasteCRM demo schema of the performance guide, with a few thousand rows.
+CREATE TABLE workspaces (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name       text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE contacts (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  workspace_id   bigint NOT NULL REFERENCES workspaces,
+  email          text NOT NULL,
+  email_verified boolean NOT NULL DEFAULT false,
+  created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX contacts_workspace_created_idx ON contacts (workspace_id, created_at);
+
+-- Emails, partitioned by month on sent_at.
+CREATE TABLE emails (
+  id         bigint GENERATED ALWAYS AS IDENTITY,
+  contact_id bigint NOT NULL,
+  subject    text NOT NULL,
+  sent_at    timestamptz NOT NULL
+) PARTITION BY RANGE (sent_at);
+CREATE INDEX emails_contact_sent_idx ON emails (contact_id, sent_at);
+DO $$
+DECLARE month date;
+BEGIN
+  FOR i IN -2..1 LOOP
+    month := date_trunc('month', now() AT TIME ZONE 'UTC')::date + make_interval(months => i);
+    EXECUTE format(
+      'CREATE TABLE %I PARTITION OF emails FOR VALUES FROM (%L) TO (%L)',
+      'emails_' || to_char(month, 'YYYY_MM'),
+      month::timestamp AT TIME ZONE 'UTC',
+      (month + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+  END LOOP;
+END $$;
+
+INSERT INTO workspaces (name) SELECT 'workspace ' || g FROM generate_series(1, 20) g;
+INSERT INTO contacts (workspace_id, email, email_verified, created_at)
+SELECT 1 + g % 20, 'contact' || g || '@example.com', g % 3 = 0,
+       now() - (g % 60) * interval '1 day'
+FROM generate_series(1, 5000) g;
+INSERT INTO emails (contact_id, subject, sent_at)
+SELECT 1 + g % 5000, 'Hello #' || g, now() - (g % 55) * interval '1 day'
+FROM generate_series(1, 8000) g;
+
+CREATE MATERIALIZED VIEW contact_stats AS
+SELECT c.workspace_id,
+       count(*)                                   AS contacts,
+       count(*) FILTER (WHERE c.email_verified)   AS verified,
+       max(c.created_at)                          AS newest_contact
+FROM contacts c
+GROUP BY c.workspace_id;
+CREATE UNIQUE INDEX contact_stats_workspace_idx ON contact_stats (workspace_id);
+
+ANALYZE;

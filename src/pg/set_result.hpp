@@ -1,0 +1,36 @@
+// Returning a set from a SQL function: the materialized mode, where all rows go
+// into a tuplestore during one call (no state kept between calls, nothing left
+// open if the query stops reading early).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+}
+
+namespace hastecrm_perf::pg {
+
+class SetResult {
+public:
+    // Checks that the caller accepts a materialized set and builds the
+    // tuplestore with the function's declared row type.
+    explicit SetResult(FunctionCallInfo fcinfo);
+
+    int columns() const noexcept { return columns_; }
+    // One row; `values` and `nulls` hold columns() entries.
+    void put(std::span<const Datum> values, std::span<const bool> nulls);
+
+private:
+    ReturnSetInfo* info_;
+    int columns_;
+};
+
+// Datum builders that may allocate, wrapped so that an out-of-memory error
+// becomes a C++ exception.
+Datum text_datum(std::string_view text);
+
+}  // namespace hastecrm_perf::pg

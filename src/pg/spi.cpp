@@ -1,0 +1,74 @@
+#include "pg/spi.hpp"
+
+#include <exception>
+
+#include "pg/call.hpp"
+#include "pg/error.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace hastecrm_perf::pg {
+
+Spi::Spi() : exceptions_at_start_(std::uncaught_exceptions()) {
+    call([] {
+        if (SPI_connect() != SPI_OK_CONNECT)
+            elog(ERROR, "SPI_connect failed");
+    });
+    guc_nest_level_ = call([] {
+        const int level = NewGUCNestLevel();
+        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+        return level;
+    });
+}
+
+Spi::~Spi() {
+    // Unwinding from an error: the transaction abort restores the GUC and
+    // releases SPI; doing it here could raise a second error mid-unwind.
+    if (std::uncaught_exceptions() > exceptions_at_start_)
+        return;
+    const int level = guc_nest_level_;
+    try {
+        call([level] {
+            AtEOXact_GUC(true, level);
+            SPI_finish();
+        });
+    } catch (...) {
+        // Nothing sane to do in a destructor; the transaction end cleans up.
+    }
+}
+
+std::uint64_t Spi::execute(const char* sql, std::initializer_list<SqlParam> params,
+                           bool read_only, long max_rows) {
+    const int count = static_cast<int>(params.size());
+    Oid types[FUNC_MAX_ARGS];
+    Datum values[FUNC_MAX_ARGS];
+    char nulls[FUNC_MAX_ARGS];
+    if (count > FUNC_MAX_ARGS)
+        throw Error(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "too many SQL parameters");
+    int i = 0;
+    for (const SqlParam& param : params) {
+        types[i] = param.type;
+        values[i] = param.value;
+        nulls[i] = param.is_null ? 'n' : ' ';
+        ++i;
+    }
+    const int status = call([&] {
+        return SPI_execute_with_args(sql, count, types, values, nulls, read_only, max_rows);
+    });
+    if (status < 0)
+        throw Error(ERRCODE_INTERNAL_ERROR, "SPI query failed", SPI_result_code_string(status));
+    return SPI_processed;
+}
+
+Datum Spi::value(std::uint64_t row, int column, bool* is_null) const {
+    if (SPI_tuptable == nullptr || row >= SPI_processed)
+        throw Error(ERRCODE_INTERNAL_ERROR, "SPI row out of range");
+    return call([&] {
+        return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, is_null);
+    });
+}
+
+}  // namespace hastecrm_perf::pg
