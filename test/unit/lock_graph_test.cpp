@@ -1,0 +1,307 @@
+#include "core/lock_graph.hpp"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <map>
+#include <vector>
+
+#include "heap_resource.hpp"
+
+namespace hastecrm_perf {
+namespace {
+
+testing::HeapResource heap;
+
+// PostgreSQL's lock modes and their conflict table (lock.c, documented in
+// "Explicit Locking": table-level lock modes).
+enum Mode {
+    AccessShare = 1, RowShare, RowExclusive, ShareUpdateExclusive, Share,
+    ShareRowExclusive, Exclusive, AccessExclusive
+};
+constexpr std::uint32_t bit(int mode) { return 1u << mode; }
+const LockConflicts conflicts = {
+    0,
+    bit(AccessExclusive),
+    bit(Exclusive) | bit(AccessExclusive),
+    bit(Share) | bit(ShareRowExclusive) | bit(Exclusive) | bit(AccessExclusive),
+    bit(ShareUpdateExclusive) | bit(Share) | bit(ShareRowExclusive) | bit(Exclusive) |
+        bit(AccessExclusive),
+    bit(RowExclusive) | bit(ShareUpdateExclusive) | bit(ShareRowExclusive) | bit(Exclusive) |
+        bit(AccessExclusive),
+    bit(RowExclusive) | bit(ShareUpdateExclusive) | bit(Share) | bit(ShareRowExclusive) |
+        bit(Exclusive) | bit(AccessExclusive),
+    bit(RowShare) | bit(RowExclusive) | bit(ShareUpdateExclusive) | bit(Share) |
+        bit(ShareRowExclusive) | bit(Exclusive) | bit(AccessExclusive),
+    bit(AccessShare) | bit(RowShare) | bit(RowExclusive) | bit(ShareUpdateExclusive) |
+        bit(Share) | bit(ShareRowExclusive) | bit(Exclusive) | bit(AccessExclusive),
+    0,
+};
+
+LockMember holds(std::int32_t pid, int mode, std::int32_t leader = -1) {
+    return {pid, leader < 0 ? pid : leader, bit(mode), 0};
+}
+LockMember waits(std::int32_t pid, int mode, std::int32_t leader = -1) {
+    return {pid, leader < 0 ? pid : leader, 0, mode};
+}
+LockMember holds_and_waits(std::int32_t pid, int held, int wanted) {
+    return {pid, pid, bit(held), wanted};
+}
+
+class Snapshot {
+public:
+    // Members in lock-table order; the queue lists waiting pids, front first.
+    Snapshot& lock(std::initializer_list<LockMember> members, std::initializer_list<std::int32_t> queue) {
+        locks_.push_back(AwaitedLock{Vector<LockMember>(members.begin(), members.end(), &heap),
+                                     Vector<std::int32_t>(queue.begin(), queue.end(), &heap),
+                                     conflicts});
+        return *this;
+    }
+
+    // Nodes by pid (they point into this snapshot: keep it alive).
+    std::map<std::int32_t, const ForestNode&> forest() {
+        nodes_ = build_lock_forest(locks_, heap);
+        std::map<std::int32_t, const ForestNode&> by_pid;
+        for (const ForestNode& node : nodes_)
+            by_pid.emplace(node.pid, node);
+        return by_pid;
+    }
+
+    std::vector<std::int32_t> order() const {
+        std::vector<std::int32_t> pids;
+        for (const ForestNode& node : nodes_)
+            pids.push_back(node.pid);
+        return pids;
+    }
+
+private:
+    Vector<AwaitedLock> locks_{&heap};
+    Vector<ForestNode> nodes_{&heap};
+};
+
+std::vector<std::int32_t> v(const Vector<std::int32_t>& pids) { return {pids.begin(), pids.end()}; }
+using Pids = std::vector<std::int32_t>;
+
+TEST(LockGraph, RowLockChainBehindIdleTransaction) {
+    // 100 updated a row and sits idle in transaction; 200 waits for its xid
+    // and holds the tuple lock; 300 queues on the tuple lock.
+    Snapshot s;
+    s.lock({holds(100, Exclusive), waits(200, Share)}, {200})        // transactionid 100
+     .lock({holds(200, Exclusive), waits(300, Exclusive)}, {300});   // tuple
+    auto f = s.forest();
+    ASSERT_EQ(f.size(), 3u);
+    EXPECT_EQ(v(f.at(100).blocked_by), Pids{});
+    EXPECT_EQ(v(f.at(200).blocked_by), Pids{100});
+    EXPECT_EQ(v(f.at(300).blocked_by), Pids{200});
+    EXPECT_EQ(f.at(300).depth, 2);
+    EXPECT_EQ(f.at(300).root_pid, 100);
+    EXPECT_EQ(v(f.at(300).chain), (Pids{100, 200, 300}));
+    EXPECT_EQ(f.at(100).blocking_count, 2);
+    EXPECT_EQ(f.at(200).blocking_count, 1);
+    EXPECT_EQ(f.at(300).blocking_count, 0);
+    EXPECT_EQ(f.at(100).lock, -1);  // a root waits on nothing
+    EXPECT_EQ(f.at(300).lock, 1);
+    EXPECT_EQ(s.order(), (Pids{100, 200, 300}));
+}
+
+TEST(LockGraph, ReadersQueuedBehindWaitingAlterAreBlamedOnTheAlter) {
+    // 10 reads (AccessShare held); ALTER TABLE 20 waits for AccessExclusive;
+    // SELECTs 30 and 40 queue behind it. They conflict with no held lock:
+    // only the ALTER ahead of them blocks them (soft).
+    Snapshot s;
+    s.lock({holds(10, AccessShare), waits(20, AccessExclusive), waits(30, AccessShare),
+            waits(40, AccessShare)},
+           {20, 30, 40});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(20).blocked_by), Pids{10});
+    EXPECT_EQ(v(f.at(30).blocked_by), Pids{20});
+    EXPECT_EQ(v(f.at(40).blocked_by), Pids{20});  // 30 ahead does not conflict
+    EXPECT_EQ(f.at(40).depth, 2);
+    EXPECT_EQ(f.at(10).blocking_count, 3);
+    EXPECT_EQ(f.at(20).blocking_count, 2);
+}
+
+TEST(LockGraph, UpgradeQueuedAheadOfEarlierWaiters) {
+    // 1 and 3 hold Share. 2 arrived first wanting RowExclusive (blocked by both).
+    // Then 1 asked for Exclusive: 2's request conflicts with the Share 1 holds,
+    // so the lock manager queued 1 ahead of 2. 2 does not block 1.
+    Snapshot s;
+    s.lock({holds_and_waits(1, Share, Exclusive), waits(2, RowExclusive), holds(3, Share)},
+           {1, 2});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(1).blocked_by), Pids{3});
+    EXPECT_EQ(v(f.at(2).blocked_by), (Pids{1, 3}));
+    EXPECT_EQ(f.at(3).depth, 0);
+    EXPECT_EQ(f.at(1).depth, 1);
+    EXPECT_EQ(f.at(2).depth, 1);        // blocked by root 3 directly
+    EXPECT_EQ(f.at(2).root_pid, 3);
+    EXPECT_EQ(f.at(3).blocking_count, 2);
+
+    // With arrival order instead (2 ahead of 1) 2 would block 1: a false cycle.
+    Snapshot arrival;
+    arrival.lock({holds_and_waits(1, Share, Exclusive), waits(2, RowExclusive), holds(3, Share)},
+                 {2, 1});
+    EXPECT_EQ(v(arrival.forest().at(1).blocked_by), (Pids{2, 3}));
+}
+
+TEST(LockGraph, WaiterBlockedBySeveralHoldersHangsFromLowestPid) {
+    Snapshot s;
+    s.lock({holds(7, AccessShare), holds(5, AccessShare), holds(9, RowShare),
+            waits(8, AccessExclusive)},
+           {8});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(8).blocked_by), (Pids{5, 7, 9}));
+    EXPECT_EQ(f.at(8).root_pid, 5);
+    EXPECT_EQ(v(f.at(8).chain), (Pids{5, 8}));
+    for (int root : {5, 7, 9}) {
+        EXPECT_EQ(f.at(root).depth, 0);
+        EXPECT_EQ(f.at(root).blocking_count, 1);
+    }
+    EXPECT_EQ(s.order(), (Pids{5, 8, 7, 9}));
+}
+
+TEST(LockGraph, ParentIsTheBlockerOfLeastDepth) {
+    // 1 -> 2 -> 3, and 3 is also blocked directly by root 4.
+    Snapshot s;
+    s.lock({holds(1, Exclusive), waits(2, Exclusive)}, {2})
+     .lock({holds(2, Exclusive), holds(4, Share), waits(3, Exclusive)}, {3});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(3).blocked_by), (Pids{2, 4}));
+    EXPECT_EQ(f.at(3).depth, 1);
+    EXPECT_EQ(f.at(3).root_pid, 4);
+    EXPECT_EQ(v(f.at(3).chain), (Pids{4, 3}));
+}
+
+TEST(LockGraph, LockGroupsFoldToTheirLeader) {
+    // Parallel worker 51 of leader 50 waits; worker 61 of leader 60 holds the
+    // conflicting lock. Members of one group never block each other.
+    Snapshot s;
+    s.lock({holds(61, AccessExclusive, 60), holds(50, AccessShare), waits(51, AccessShare, 50),
+            holds(60, AccessShare)},
+           {51});
+    auto f = s.forest();
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_EQ(v(f.at(50).blocked_by), Pids{60});
+    EXPECT_EQ(f.at(50).member, 2);  // the worker's wait is the group's
+    EXPECT_EQ(f.count(51), 0u);
+    EXPECT_EQ(f.count(61), 0u);
+
+    Snapshot same_group;
+    same_group.lock({holds(70, AccessExclusive), waits(71, AccessShare, 70)}, {71});
+    auto g = same_group.forest();
+    EXPECT_EQ(v(g.at(70).blocked_by), Pids{});
+    EXPECT_EQ(g.at(70).blocking_count, 0);
+}
+
+TEST(LockGraph, LeadersOwnWaitWinsOverItsWorkers) {
+    Snapshot s;
+    s.lock({holds(9, Exclusive), waits(41, Exclusive, 40)}, {41})
+     .lock({holds(8, Exclusive), waits(40, Exclusive)}, {40});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(40).blocked_by), (Pids{8, 9}));
+    EXPECT_EQ(f.at(40).lock, 1);
+}
+
+TEST(LockGraph, PreparedTransactionIsPidZero) {
+    Snapshot s;
+    s.lock({holds(0, RowExclusive), waits(70, AccessExclusive)}, {70});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(70).blocked_by), Pids{0});
+    EXPECT_EQ(f.at(70).root_pid, 0);
+    EXPECT_EQ(f.at(0).blocking_count, 1);
+}
+
+TEST(LockGraph, CycleWithoutRootIsRootedAtItsLowestPid) {
+    // Deadlock before detection: 12 waits for 11, 11 for 12; 13 waits for 12.
+    Snapshot s;
+    s.lock({holds(11, Exclusive), waits(12, Exclusive)}, {12})
+     .lock({holds(12, Exclusive), waits(11, Exclusive)}, {11})
+     .lock({holds(12, Exclusive), waits(13, Exclusive)}, {13});
+    auto f = s.forest();
+    ASSERT_EQ(f.size(), 3u);
+    EXPECT_EQ(f.at(11).root_pid, 11);
+    EXPECT_EQ(f.at(11).depth, 0);
+    EXPECT_EQ(v(f.at(11).blocked_by), Pids{12});
+    EXPECT_EQ(f.at(12).depth, 1);
+    EXPECT_EQ(f.at(13).depth, 2);
+    EXPECT_EQ(v(f.at(13).chain), (Pids{11, 12, 13}));
+    EXPECT_TRUE(f.at(13).in_cycle_without_root);
+    EXPECT_EQ(f.at(11).blocking_count, 2);  // 12 and 13
+    EXPECT_EQ(f.at(12).blocking_count, 2);  // 11 and 13
+    EXPECT_EQ(f.at(13).blocking_count, 0);
+}
+
+TEST(LockGraph, CycleReachedFromARootStaysInThatTree) {
+    // Root 1 blocks 2; 2 and 3 wait on each other.
+    Snapshot s;
+    s.lock({holds(1, Exclusive), holds(3, Exclusive), waits(2, Exclusive)}, {2})
+     .lock({holds(2, Exclusive), waits(3, Exclusive)}, {3});
+    auto f = s.forest();
+    EXPECT_EQ(f.at(2).root_pid, 1);
+    EXPECT_EQ(f.at(3).root_pid, 1);
+    EXPECT_EQ(f.at(3).depth, 2);
+    EXPECT_FALSE(f.at(3).in_cycle_without_root);
+    EXPECT_EQ(f.at(1).blocking_count, 2);
+}
+
+TEST(LockGraph, BlockingCountCountsDistinctPidsThroughDiamonds) {
+    Snapshot s;
+    s.lock({holds(1, Share), waits(2, Exclusive), waits(3, Exclusive)}, {2, 3})
+     .lock({holds(2, Share), holds(3, Share), waits(4, Exclusive)}, {4});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(3).blocked_by), (Pids{1, 2}));  // 2 is ahead, same request
+    EXPECT_EQ(f.at(1).blocking_count, 3);
+    EXPECT_EQ(f.at(4).root_pid, 1);
+}
+
+TEST(LockGraph, HoldersThatBlockNobodyAreNotRows) {
+    Snapshot s;
+    s.lock({holds(1, AccessShare), holds(2, RowExclusive), holds(3, Share),
+            waits(4, RowExclusive)},
+           {4});
+    auto f = s.forest();
+    EXPECT_EQ(f.size(), 2u);
+    EXPECT_EQ(v(f.at(4).blocked_by), Pids{3});
+}
+
+TEST(LockGraph, TwoIndependentTreesBiggestFirst) {
+    Snapshot s;
+    s.lock({holds(90, Exclusive), waits(91, Exclusive)}, {91})
+     .lock({holds(20, Exclusive), waits(21, Exclusive), waits(22, Exclusive)}, {21, 22});
+    auto f = s.forest();
+    EXPECT_EQ(s.order(), (Pids{20, 21, 22, 90, 91}));
+    EXPECT_EQ(v(f.at(22).blocked_by), (Pids{20, 21}));
+}
+
+TEST(LockGraph, HundredsQueuedOnOneRow) {
+    // Holder 1 idle in transaction; 2 waits for its xid holding the tuple
+    // lock; 3..251 queue on the tuple lock behind each other.
+    std::vector<LockMember> tuple = {holds(2, Exclusive)};
+    std::vector<std::int32_t> queue;
+    for (int pid = 3; pid <= 251; ++pid) {
+        tuple.push_back(waits(pid, Exclusive));
+        queue.push_back(pid);
+    }
+    Vector<AwaitedLock> locks(&heap);
+    const LockMember xid[] = {holds(1, Exclusive), waits(2, Share)};
+    const std::int32_t xid_queue[] = {2};
+    locks.push_back(AwaitedLock{Vector<LockMember>(std::begin(xid), std::end(xid), &heap),
+                                Vector<std::int32_t>(std::begin(xid_queue), std::end(xid_queue), &heap),
+                                conflicts});
+    locks.push_back(AwaitedLock{Vector<LockMember>(tuple.begin(), tuple.end(), &heap),
+                                Vector<std::int32_t>(queue.begin(), queue.end(), &heap), conflicts});
+    auto nodes = build_lock_forest(locks, heap);
+    ASSERT_EQ(nodes.size(), 251u);
+    EXPECT_EQ(nodes[0].pid, 1);
+    EXPECT_EQ(nodes[0].blocking_count, 250);
+    for (const ForestNode& node : nodes) {
+        if (node.pid < 3)
+            continue;
+        EXPECT_EQ(node.depth, 2) << node.pid;
+        EXPECT_EQ(node.blocked_by.size(), static_cast<std::size_t>(node.pid - 2)) << node.pid;
+        EXPECT_EQ(node.blocking_count, 251 - node.pid) << node.pid;
+    }
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
