@@ -1,0 +1,197 @@
+// hastecrm_perf.lock_chains(): one row per backend that waits on a heavyweight
+// lock or blocks one that does, placed in a forest of blocking trees.
+#include <array>
+#include <cstdio>
+
+#include "core/lock_graph.hpp"
+#include "pg/call.hpp"
+#include "pg/function.hpp"
+#include "pg/guard.hpp"
+#include "pg/memory.hpp"
+#include "pg/set_result.hpp"
+#include "reports/backend_directory.hpp"
+#include "reports/lock_snapshot.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+namespace hastecrm_perf::reports {
+namespace {
+
+enum Column {
+    pid, root_pid, depth, blocked_by, blocking_count, chain, lock_type, lock_mode, relation,
+    waiting_for, state, wait_event_type, wait_event, xact_age, state_age, usename,
+    application_name, client_addr, query, suggestion, column_count
+};
+
+Datum pid_array(const Vector<std::int32_t>& pids) {
+    return pg::call([&] {
+        Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (pids.size() + 1)));
+        for (std::size_t i = 0; i < pids.size(); ++i)
+            elements[i] = Int32GetDatum(pids[i]);
+        return PointerGetDatum(construct_array(elements, static_cast<int>(pids.size()), INT4OID,
+                                               sizeof(int32), true, TYPALIGN_INT));
+    });
+}
+
+Datum interval_since(TimestampTz start, TimestampTz now) {
+    return pg::call([=] {
+        Interval* interval = static_cast<Interval*>(palloc0(sizeof(Interval)));
+        interval->time = now - start;
+        return IntervalPGetDatum(interval);
+    });
+}
+
+// "01:02:03" for a duration in microseconds (a day or more: "2 days 01:02:03").
+void format_duration(char* out, std::size_t size, TimestampTz micros) {
+    const long long seconds = micros > 0 ? micros / USECS_PER_SEC : 0;
+    const long long days = seconds / 86400;
+    const long long rest = seconds % 86400;
+    if (days > 0)
+        snprintf(out, size, "%lld day%s %02lld:%02lld:%02lld", days, days == 1 ? "" : "s",
+                 rest / 3600, rest % 3600 / 60, rest % 60);
+    else
+        snprintf(out, size, "%02lld:%02lld:%02lld", rest / 3600, rest % 3600 / 60, rest % 60);
+}
+
+class RowWriter {
+public:
+    RowWriter(const LockSnapshot& snapshot, const BackendDirectory& backends, TimestampTz now)
+        : snapshot_(snapshot), backends_(backends), now_(now) {}
+
+    void write(const ForestNode& node, pg::SetResult& result) {
+        values_.fill(Datum(0));
+        nulls_.fill(true);
+        set(pid, Int32GetDatum(node.pid));
+        set(root_pid, Int32GetDatum(node.root_pid));
+        set(depth, Int32GetDatum(node.depth));
+        set(blocked_by, pid_array(node.blocked_by));
+        set(blocking_count, Int32GetDatum(node.blocking_count));
+        set(chain, pid_array(node.chain));
+        if (node.lock >= 0)
+            write_wait(node);
+        const PgBackendStatus* backend = node.pid > 0 ? backends_.find(node.pid) : nullptr;
+        if (backend != nullptr)
+            write_backend(node, *backend);
+        if (node.depth == 0 && node.blocking_count > 0)
+            set(suggestion, pg::text_datum(suggest(node, backend)));
+        result.put(values_, nulls_);
+    }
+
+private:
+    void set(Column column, Datum value) {
+        values_[column] = value;
+        nulls_[column] = false;
+    }
+
+    void write_wait(const ForestNode& node) {
+        const LOCKTAG& tag = snapshot_.tags[node.lock];
+        const LockMember& member = snapshot_.locks[node.lock].members[node.member];
+        set(lock_type, pg::text_datum(LockTagTypeNames[tag.locktag_type]));
+        const char* mode = pg::call([&] {
+            return GetLockmodeName(tag.locktag_lockmethodid, member.wait_mode);
+        });
+        set(lock_mode, pg::text_datum(mode));
+        const bool has_relation = tag.locktag_type == LOCKTAG_RELATION ||
+                                  tag.locktag_type == LOCKTAG_PAGE ||
+                                  tag.locktag_type == LOCKTAG_TUPLE;
+        // regclass names resolve in this database only.
+        if (has_relation && tag.locktag_field1 == MyDatabaseId)
+            set(relation, ObjectIdGetDatum(tag.locktag_field2));
+        const TimestampTz start = snapshot_.wait_start[node.lock][node.member];
+        if (start != 0)
+            set(waiting_for, interval_since(start, now_));
+    }
+
+    void write_backend(const ForestNode& node, const PgBackendStatus& backend) {
+        bool is_null = false;
+        Datum name = role_name(backend.st_userid, &is_null);
+        if (!is_null)
+            set(usename, name);
+        set(application_name, pg::text_datum(backend.st_appname));
+        if (!backends_.may_see(backend)) {
+            set(query, pg::text_datum("<insufficient privilege>"));
+            return;
+        }
+        if (const char* name_of_state = backend_state_name(backend.st_state))
+            set(state, pg::text_datum(name_of_state));
+        const WaitEvent wait = backend_wait_event(node.pid);
+        if (wait.type != nullptr)
+            set(wait_event_type, pg::text_datum(wait.type));
+        if (wait.name != nullptr)
+            set(wait_event, pg::text_datum(wait.name));
+        if (backend.st_xact_start_timestamp != 0)
+            set(xact_age, interval_since(backend.st_xact_start_timestamp, now_));
+        if (backend.st_state_start_timestamp != 0)
+            set(state_age, interval_since(backend.st_state_start_timestamp, now_));
+        Datum address = backend_client_addr(backend, &is_null);
+        if (!is_null)
+            set(client_addr, address);
+        set(query, backend_query(backend));
+    }
+
+    // What would free the tree under a root, and why.
+    const char* suggest(const ForestNode& node, const PgBackendStatus* backend) {
+        const int blocked = node.blocking_count;
+        const char* sessions = blocked == 1 ? "session" : "sessions";
+        if (node.pid == 0) {
+            snprintf(text_, sizeof text_,
+                     "a prepared transaction holds the lock and blocks %d %s: COMMIT PREPARED or "
+                     "ROLLBACK PREPARED it (see pg_prepared_xacts)",
+                     blocked, sessions);
+        } else if (node.in_cycle_without_root) {
+            snprintf(text_, sizeof text_,
+                     "SELECT pg_cancel_backend(%d); -- deadlock: these sessions wait on each "
+                     "other; the deadlock detector cancels one after deadlock_timeout",
+                     node.pid);
+        } else if (backend != nullptr && backends_.may_see(*backend) &&
+                   backend_state_name(backend->st_state) != nullptr) {
+            char age[48];
+            format_duration(age, sizeof age, now_ - backend->st_state_start_timestamp);
+            snprintf(text_, sizeof text_,
+                     "SELECT pg_terminate_backend(%d); -- %s for %s, blocks %d %s; ending it "
+                     "rolls back its transaction and frees them",
+                     node.pid, backend_state_name(backend->st_state), age, blocked, sessions);
+        } else {
+            snprintf(text_, sizeof text_,
+                     "SELECT pg_terminate_backend(%d); -- blocks %d %s; ending it rolls back its "
+                     "transaction and frees them",
+                     node.pid, blocked, sessions);
+        }
+        return text_;
+    }
+
+    const LockSnapshot& snapshot_;
+    const BackendDirectory& backends_;
+    const TimestampTz now_;
+    std::array<Datum, column_count> values_{};
+    std::array<bool, column_count> nulls_{};
+    char text_[512];
+};
+
+}  // namespace
+}  // namespace hastecrm_perf::reports
+
+HASTECRM_PERF_FUNCTION(lock_chains) {
+    namespace hp = hastecrm_perf;
+    return hp::pg::guard([&]() -> Datum {
+        hp::pg::SetResult result(fcinfo);
+        auto resource = hp::pg::ContextResource::current();
+        const TimestampTz now = GetCurrentTransactionStartTimestamp();
+        const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(resource);
+        const hp::Vector<hp::ForestNode> forest = hp::build_lock_forest(snapshot.locks, resource);
+        if (forest.empty())
+            return Datum(0);
+        const hp::reports::BackendDirectory backends(resource);
+        hp::reports::RowWriter writer(snapshot, backends, now);
+        for (const hp::ForestNode& node : forest)
+            writer.write(node, result);
+        return Datum(0);
+    });
+}
