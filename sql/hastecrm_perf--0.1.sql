@@ -25,16 +25,16 @@ CREATE VIEW hastecrm_perf.lock_tree AS
 SELECT c.root_pid, c.depth, c.pid,
        repeat('    ', greatest(c.depth - 1, 0))
        || CASE WHEN c.depth > 0 THEN '└─ ' ELSE '' END
-       || format('%s', c.pid)
+       || CASE WHEN c.pid = 0 THEN '0 (prepared transaction)' ELSE c.pid::text END
        || CASE WHEN c.depth = 0
                THEN format(' blocks %s', c.blocking_count)
-               ELSE format(' waits %s for %s on %s', to_char(c.waiting_for, 'HH24:MI:SS'),
+               ELSE format(' waits %s for %s on %s',
+                           coalesce(to_char(c.waiting_for, 'HH24:MI:SS'), '?'),
                            c.lock_mode, coalesce(c.relation::text, c.lock_type))
           END
-       || coalesce(format(' [%s%s]', c.state,
-                          ' ' || to_char(c.state_age, 'HH24:MI:SS')), '')
-       || coalesce(format(' %s: ', coalesce(c.usename, '?')), ' ')
-       || left(regexp_replace(coalesce(c.query, ''), '\s+', ' ', 'g'), 80)
+       || coalesce(' [' || c.state || coalesce(' ' || to_char(c.state_age, 'HH24:MI:SS'), '') || ']', '')
+       || coalesce(' ' || c.usename || ':', '')
+       || coalesce(' ' || left(regexp_replace(c.query, '\s+', ' ', 'g'), 80), '')
        AS line
 FROM hastecrm_perf.lock_chains() WITH ORDINALITY AS c
 ORDER BY c.ordinality;

@@ -150,19 +150,28 @@ private:
                      "SELECT pg_cancel_backend(%d); -- deadlock: these sessions wait on each "
                      "other; the deadlock detector cancels one after deadlock_timeout",
                      node.pid);
-        } else if (backend != nullptr && backends_.may_see(*backend) &&
-                   backend_state_name(backend->st_state) != nullptr) {
-            char age[48];
-            format_duration(age, sizeof age, now_ - backend->st_state_start_timestamp);
-            snprintf(text_, sizeof text_,
-                     "SELECT pg_terminate_backend(%d); -- %s for %s, blocks %d %s; ending it "
-                     "rolls back its transaction and frees them",
-                     node.pid, backend_state_name(backend->st_state), age, blocked, sessions);
         } else {
-            snprintf(text_, sizeof text_,
-                     "SELECT pg_terminate_backend(%d); -- blocks %d %s; ending it rolls back its "
-                     "transaction and frees them",
-                     node.pid, blocked, sessions);
+            // Without a transaction the root holds session-level locks
+            // (advisory locks): there is nothing to roll back.
+            const char* effect = backend != nullptr && backend->st_xact_start_timestamp == 0
+                                     ? "releases its session-level locks"
+                                     : "rolls back its transaction";
+            const char* state_name = backend != nullptr && backends_.may_see(*backend)
+                                         ? backend_state_name(backend->st_state)
+                                         : nullptr;
+            if (state_name != nullptr) {
+                char age[48];
+                format_duration(age, sizeof age, now_ - backend->st_state_start_timestamp);
+                snprintf(text_, sizeof text_,
+                         "SELECT pg_terminate_backend(%d); -- %s for %s, blocks %d %s; ending it "
+                         "%s and frees them",
+                         node.pid, state_name, age, blocked, sessions, effect);
+            } else {
+                snprintf(text_, sizeof text_,
+                         "SELECT pg_terminate_backend(%d); -- blocks %d %s; ending it %s and "
+                         "frees them",
+                         node.pid, blocked, sessions, effect);
+            }
         }
         return text_;
     }
