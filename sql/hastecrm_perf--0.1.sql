@@ -30,7 +30,10 @@ SELECT c.root_pid, c.depth, c.pid,
                THEN format(' blocks %s', c.blocking_count)
                ELSE format(' waits %s for %s on %s',
                            coalesce(to_char(c.waiting_for, 'HH24:MI:SS'), '?'),
-                           c.lock_mode, coalesce(c.relation::text, c.lock_type))
+                           c.lock_mode,
+                           CASE WHEN c.lock_type = 'relation' THEN c.relation::text
+                                WHEN c.relation IS NOT NULL THEN c.lock_type || ' of ' || c.relation::text
+                                ELSE c.lock_type END)
           END
        || coalesce(' [' || c.state || coalesce(' ' || to_char(c.state_age, 'HH24:MI:SS'), '') || ']', '')
        || coalesce(' ' || c.usename || ':', '')

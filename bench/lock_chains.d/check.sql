@@ -30,9 +30,9 @@ CREATE TEMP VIEW edge_mismatch AS
   SELECT lc.pid, lc.blocked_by AS lock_chains, b.blocked_by AS pg_blocking_pids
   FROM lc JOIN blocking b USING (pid) WHERE lc.blocked_by IS DISTINCT FROM b.blocked_by;
 CREATE TEMP VIEW pid_set_mismatch AS
-  (SELECT pid, 'only in lock_chains()' AS side FROM lc EXCEPT SELECT pid, 'only in lock_chains()' FROM involved)
+  SELECT pid, 'only in lock_chains()' AS side FROM (SELECT pid FROM lc EXCEPT SELECT pid FROM involved) x
   UNION ALL
-  (SELECT pid, 'only in pg_blocking_pids()' FROM involved EXCEPT SELECT pid, 'only in pg_blocking_pids()' FROM lc);
+  SELECT pid, 'only in pg_blocking_pids()' FROM (SELECT pid FROM involved EXCEPT SELECT pid FROM lc) y;
 CREATE TEMP VIEW tree_mismatch AS
   (SELECT 'lock_chains' AS source, * FROM lc EXCEPT SELECT 'lock_chains', * FROM cte)
   UNION ALL

@@ -12,5 +12,8 @@ COMMIT;
 BEGIN;
 :held \gset alone_
 COMMIT;
-SELECT CASE WHEN :'after_locks' = :'alone_locks' THEN 'yes' ELSE 'no' END AS none_of_its_own \gset
-\echo 'lock check: lock_chains() returned' :rows 'rows under lock_timeout = 1s; relation locks held after it:' :after_locks '; held by the pg_locks query alone:' :alone_locks '; lock_chains() took none of its own:' :none_of_its_own
+SELECT format('lock check: lock_chains() returned %s rows under lock_timeout = 1s; '
+              'relation locks held after it: %s; held by the pg_locks query alone: %s; '
+              'lock_chains() took none of its own: %s', :rows, :'after_locks', :'alone_locks',
+              CASE WHEN :'after_locks' = :'alone_locks' THEN 'yes' ELSE 'no' END) AS line \gset
+\echo :line

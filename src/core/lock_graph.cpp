@@ -8,6 +8,7 @@ namespace hastecrm_perf {
 namespace {
 
 constexpr int unreached = std::numeric_limits<int>::max();
+constexpr std::size_t not_queued = std::numeric_limits<std::size_t>::max();
 
 struct Wait {
     int lock;
@@ -19,7 +20,9 @@ public:
     ForestBuilder(const Vector<AwaitedLock>& locks, Resource& resource)
         : locks_(locks), resource_(resource), pids_(&resource), blockers_(&resource),
           waiters_(&resource), waits_(&resource), depth_(&resource), parent_(&resource),
-          cyclic_root_(&resource), component_(&resource), blocking_count_(&resource) {}
+          cyclic_root_(&resource), component_(&resource), blocking_count_(&resource),
+          member_node_(&resource), by_node_(&resource), positions_(&resource),
+          queue_order_(&resource) {}
 
     Vector<ForestNode> build() {
         collect_nodes();
@@ -55,27 +58,33 @@ private:
     // --- edges, as pg_blocking_pids() draws them ------------------------------
 
     void collect_edges() {
+        Vector<bool> needs_sort(pids_.size(), false, &resource_);
         for (int l = 0; l < static_cast<int>(locks_.size()); ++l) {
             const AwaitedLock& lock = locks_[l];
+            index_members(lock);
             for (int m = 0; m < static_cast<int>(lock.members.size()); ++m) {
                 const LockMember& waiter = lock.members[m];
                 if (waiter.wait_mode <= 0 || waiter.wait_mode >= max_lock_modes)
                     continue;
-                const int node = node_of(waiter.leader_pid);
+                const int node = member_node_[m];
+                // Blockers from one lock arrive in node order; a second lock
+                // (a lock group waiting twice) needs a merge.
+                needs_sort[node] = needs_sort[node] || !blockers_[node].empty();
                 remember_wait(node, waiter, Wait{l, m});
-                add_blockers(lock, waiter, node);
+                add_blockers(lock, waiter, static_cast<std::size_t>(m), node);
             }
         }
-        for (auto& list : blockers_) {
+        for (std::size_t v = 0; v < blockers_.size(); ++v) {
+            if (!needs_sort[v])
+                continue;
+            auto& list = blockers_[v];
             std::sort(list.begin(), list.end());
             list.erase(std::unique(list.begin(), list.end()), list.end());
-            // pids_ is sorted, so node order is pid order.
         }
+        // Visiting waiters in ascending order keeps each waiters_ list sorted.
         for (int v = 0; v < static_cast<int>(blockers_.size()); ++v)
             for (int b : blockers_[v])
                 waiters_[b].push_back(v);
-        for (auto& list : waiters_)
-            std::sort(list.begin(), list.end());
     }
 
     // A group reports the leader's own wait when the leader waits.
@@ -85,19 +94,48 @@ private:
             current = wait;
     }
 
-    void add_blockers(const AwaitedLock& lock, const LockMember& waiter, int node) {
+    void add_blockers(const AwaitedLock& lock, const LockMember& waiter, std::size_t waiter_index,
+                      int node) {
         const std::uint32_t conflicts = lock.conflicts[waiter.wait_mode];
-        const auto queue_begin = lock.wait_queue.begin();
-        const auto waiter_position = std::find(queue_begin, lock.wait_queue.end(), waiter.pid);
-        for (const LockMember& other : lock.members) {
-            if (&other == &waiter || other.leader_pid == waiter.leader_pid)
-                continue;
-            bool blocks = (conflicts & other.hold_mask) != 0;
-            if (!blocks && other.wait_mode > 0 && other.wait_mode < max_lock_modes &&
-                (conflicts & (1u << other.wait_mode)) != 0)
-                blocks = std::find(queue_begin, waiter_position, other.pid) != waiter_position;
-            if (blocks)
-                blockers_[node].push_back(node_of(other.leader_pid));
+        const std::size_t waiter_position = positions_[waiter_index];
+        Vector<int>& blockers = blockers_[node];
+        blockers.reserve(blockers.size() + lock.members.size());
+        for (int m : by_node_) {
+            const LockMember& other = lock.members[m];
+            if (other.leader_pid == waiter.leader_pid)
+                continue;  // itself, or its own lock group
+            const bool blocks =
+                (conflicts & other.hold_mask) != 0 ||
+                (other.wait_mode > 0 && other.wait_mode < max_lock_modes &&
+                 (conflicts & (1u << other.wait_mode)) != 0 && positions_[m] < waiter_position);
+            if (blocks && (blockers.empty() || blockers.back() != member_node_[m]))
+                blockers.push_back(member_node_[m]);
+        }
+    }
+
+    // Per member of the lock: its node, its place in the wait queue (not
+    // queued: last, so the soft-block test is one comparison), and the members
+    // in node order (so each waiter's blockers come out sorted and distinct).
+    void index_members(const AwaitedLock& lock) {
+        const std::size_t count = lock.members.size();
+        member_node_.clear();
+        by_node_.clear();
+        for (std::size_t m = 0; m < count; ++m) {
+            member_node_.push_back(node_of(lock.members[m].leader_pid));
+            by_node_.push_back(static_cast<int>(m));
+        }
+        std::sort(by_node_.begin(), by_node_.end(),
+                  [this](int a, int b) { return member_node_[a] < member_node_[b]; });
+        positions_.assign(count, not_queued);
+        queue_order_.clear();
+        for (std::size_t q = 0; q < lock.wait_queue.size(); ++q)
+            queue_order_.push_back({lock.wait_queue[q], q});
+        std::sort(queue_order_.begin(), queue_order_.end());
+        for (std::size_t m = 0; m < count; ++m) {
+            const auto it = std::lower_bound(queue_order_.begin(), queue_order_.end(),
+                                             std::pair<std::int32_t, std::size_t>{lock.members[m].pid, 0});
+            if (it != queue_order_.end() && it->first == lock.members[m].pid)
+                positions_[m] = it->second;
         }
     }
 
@@ -293,8 +331,10 @@ private:
         ForestNode out{pids_[v], pids_[root], depth_[v], Vector<std::int32_t>(&resource_),
                        blocking_count_[v], Vector<std::int32_t>(&resource_), waits_[v].lock,
                        waits_[v].member, cyclic_root_[root]};
+        out.blocked_by.reserve(blockers_[v].size());
         for (int b : blockers_[v])
             out.blocked_by.push_back(pids_[b]);
+        out.chain.reserve(chain.size());
         for (int c : chain)
             out.chain.push_back(pids_[c]);
         return out;
@@ -312,6 +352,11 @@ private:
     Vector<int> component_;
     int components_ = 0;
     Vector<int> blocking_count_;
+    // Per member of the lock being read (see index_members).
+    Vector<int> member_node_;
+    Vector<int> by_node_;
+    Vector<std::size_t> positions_;
+    Vector<std::pair<std::int32_t, std::size_t>> queue_order_;
 };
 
 }  // namespace

@@ -101,8 +101,8 @@ private:
         const bool has_relation = tag.locktag_type == LOCKTAG_RELATION ||
                                   tag.locktag_type == LOCKTAG_PAGE ||
                                   tag.locktag_type == LOCKTAG_TUPLE;
-        // regclass names resolve in this database only.
-        if (has_relation && tag.locktag_field1 == MyDatabaseId)
+        // regclass names resolve in this database, and shared catalogs (0) in any.
+        if (has_relation && (tag.locktag_field1 == MyDatabaseId || tag.locktag_field1 == InvalidOid))
             set(relation, ObjectIdGetDatum(tag.locktag_field2));
         const TimestampTz start = snapshot_.wait_start[node.lock][node.member];
         if (start != 0)
@@ -192,11 +192,15 @@ HASTECRM_PERF_FUNCTION(lock_chains) {
     return hp::pg::guard([&]() -> Datum {
         hp::pg::SetResult result(fcinfo);
         auto resource = hp::pg::ContextResource::current();
-        const TimestampTz now = GetCurrentTransactionStartTimestamp();
+        // The clock, not now(): inside a polling transaction now() is older than
+        // the waits we read, and ages would come out negative.
+        const TimestampTz now = GetCurrentTimestamp();
         const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(resource);
         const hp::Vector<hp::ForestNode> forest = hp::build_lock_forest(snapshot.locks, resource);
         if (forest.empty())
             return Datum(0);
+        // Fresh backend status, as fresh as the lock data just read.
+        hp::pg::call([] { pgstat_clear_backend_activity_snapshot(); });
         const hp::reports::BackendDirectory backends(resource);
         hp::reports::RowWriter writer(snapshot, backends, now);
         for (const hp::ForestNode& node : forest)
