@@ -49,3 +49,142 @@ REVOKE ALL ON FUNCTION hastecrm_perf.lock_chains() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.lock_chains() TO pg_monitor;
 GRANT USAGE ON SCHEMA hastecrm_perf TO pg_monitor;
 GRANT SELECT ON hastecrm_perf.lock_tree TO pg_monitor;
+
+-- Query latency, slow queries, N+1 (SPEC §4) ------------------------------------
+-- The tables live in shared memory: every function below raises SQLSTATE 55000
+-- unless the library is in shared_preload_libraries.
+
+CREATE FUNCTION hastecrm_perf.query_latency_entries(
+    OUT userid oid, OUT dbid oid, OUT queryid bigint, OUT query text, OUT calls bigint,
+    OUT total_ms float8, OUT mean_ms float8, OUT p50_ms float8, OUT p95_ms float8,
+    OUT p99_ms float8, OUT max_ms float8, OUT rows bigint, OUT first_seen timestamptz,
+    OUT last_seen timestamptz, OUT errors bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_entries';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_entries() IS
+  'The shared latency table, one row per (userid, dbid, queryid); read it through the query_latency view';
+
+CREATE VIEW hastecrm_perf.query_latency AS
+SELECT userid, dbid, queryid, query, calls, total_ms, mean_ms, p50_ms, p95_ms, p99_ms,
+       max_ms, rows, first_seen, last_seen, errors
+FROM hastecrm_perf.query_latency_entries();
+COMMENT ON VIEW hastecrm_perf.query_latency IS
+  'Latency of every statement timed by the executor hooks: calls, total and mean, p50/p95/p99 from a log-linear histogram (bucket error under 10%), max, rows, errors; query text normalized ($n for constants)';
+
+CREATE FUNCTION hastecrm_perf.query_histogram(queryid bigint,
+    OUT lower_ms float8, OUT upper_ms float8, OUT calls bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_histogram';
+COMMENT ON FUNCTION hastecrm_perf.query_histogram(bigint) IS
+  'The non-empty latency buckets of one queryid in this database (all roles the caller may see, merged)';
+
+CREATE FUNCTION hastecrm_perf.query_latency_reset()
+RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_reset';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_reset() IS
+  'Empties the latency table and the N+1 suspects (superuser only unless granted)';
+
+CREATE FUNCTION hastecrm_perf.slow_queries(min_mean_ms float8 DEFAULT NULL, max_rows int DEFAULT 20)
+RETURNS TABLE (queryid bigint, query text, calls bigint, mean_ms float8, p95_ms float8,
+               p99_ms float8, total_ms float8, pct_of_total float8, rows_per_call float8,
+               shared_hit_pct float8)
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  threshold float8 := coalesce(min_mean_ms, current_setting('hastecrm_perf.slow_query_ms')::float8);
+  pgss_schema name;
+  ranked constant text := $q$
+    SELECT l.userid, l.dbid, l.queryid, l.query, l.calls, l.mean_ms, l.p95_ms, l.p99_ms, l.total_ms,
+           100 * l.total_ms / nullif(sum(l.total_ms) OVER (), 0) AS pct_of_total,
+           l.rows::float8 / nullif(l.calls, 0) AS rows_per_call
+    FROM hastecrm_perf.query_latency l
+    WHERE l.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+  $q$;
+BEGIN
+  IF max_rows IS NULL OR max_rows < 1 THEN
+    RAISE EXCEPTION 'max_rows must be a positive number of rows, not %', coalesce(max_rows::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF threshold < 0 OR threshold = 'NaN'::float8 THEN
+    RAISE EXCEPTION 'min_mean_ms must be zero or more milliseconds, not %', threshold
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  SELECT n.nspname INTO pgss_schema
+  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+  WHERE e.extname = 'pg_stat_statements';
+
+  IF pgss_schema IS NOT NULL THEN
+    BEGIN
+      RETURN QUERY EXECUTE format($q$
+        SELECT r.queryid, r.query, r.calls, r.mean_ms, r.p95_ms, r.p99_ms, r.total_ms,
+               r.pct_of_total, r.rows_per_call,
+               100 * s.hit::float8 / nullif(s.hit + s.read, 0)
+        FROM (%s) r
+        LEFT JOIN LATERAL (
+          SELECT sum(p.shared_blks_hit) AS hit, sum(p.shared_blks_read) AS read
+          FROM %I.pg_stat_statements p
+          WHERE p.userid = r.userid AND p.dbid = r.dbid AND p.queryid = r.queryid) s ON true
+        WHERE r.mean_ms >= $1
+        ORDER BY r.total_ms DESC, r.queryid
+        LIMIT $2$q$, ranked, pgss_schema)
+      USING threshold, max_rows;
+      RETURN;
+    EXCEPTION WHEN object_not_in_prerequisite_state OR insufficient_privilege THEN
+      -- pg_stat_statements installed here but not loaded, or not readable.
+      NULL;
+    END;
+  END IF;
+
+  RETURN QUERY EXECUTE format($q$
+    SELECT r.queryid, r.query, r.calls, r.mean_ms, r.p95_ms, r.p99_ms, r.total_ms,
+           r.pct_of_total, r.rows_per_call, NULL::float8
+    FROM (%s) r
+    WHERE r.mean_ms >= $1
+    ORDER BY r.total_ms DESC, r.queryid
+    LIMIT $2$q$, ranked)
+  USING threshold, max_rows;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.slow_queries(float8, int) IS
+  'Statements of this database whose mean latency reaches min_mean_ms (NULL: hastecrm_perf.slow_query_ms), by total time, with percentiles and their share of all time; shared_hit_pct from pg_stat_statements when it is installed';
+
+CREATE FUNCTION hastecrm_perf.n_plus_one_entries(
+    OUT userid oid, OUT dbid oid, OUT queryid bigint, OUT parent_queryid bigint,
+    OUT occurrences bigint, OUT max_repeats bigint, OUT total_repeats bigint,
+    OUT wasted_ms float8, OUT last_seen timestamptz)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'n_plus_one_entries';
+COMMENT ON FUNCTION hastecrm_perf.n_plus_one_entries() IS
+  'The shared table of N+1 suspects; read it through the n_plus_one view';
+
+CREATE VIEW hastecrm_perf.n_plus_one AS
+SELECT n.queryid, q.query, n.parent_queryid, p.query AS parent_query, n.occurrences,
+       n.max_repeats, n.total_repeats, n.wasted_ms, n.last_seen, n.userid, n.dbid
+FROM hastecrm_perf.n_plus_one_entries() n
+LEFT JOIN hastecrm_perf.query_latency q
+       ON q.userid = n.userid AND q.dbid = n.dbid AND q.queryid = n.queryid
+LEFT JOIN hastecrm_perf.query_latency p
+       ON p.userid = n.userid AND p.dbid = n.dbid AND p.queryid = n.parent_queryid
+ORDER BY n.wasted_ms DESC;
+COMMENT ON VIEW hastecrm_perf.n_plus_one IS
+  'N+1 suspects: a statement run at least hastecrm_perf.n_plus_one_threshold times in one transaction (or burst of autocommit statements), with the statement before the loop, repeats and the time batching would have saved';
+
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_entries() FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_histogram(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_reset() FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.slow_queries(float8, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.n_plus_one_entries() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_entries() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_histogram(bigint) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.slow_queries(float8, int) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.n_plus_one_entries() TO pg_monitor;
+GRANT SELECT ON hastecrm_perf.query_latency, hastecrm_perf.n_plus_one TO pg_monitor;

@@ -1,9 +1,11 @@
 // The library's entry point.
 #include "settings.hpp"
+#include "stats/hooks.hpp"
 
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 
 PG_MODULE_MAGIC;
 
@@ -12,4 +14,7 @@ void _PG_init(void);
 
 void _PG_init(void) {
     hastecrm_perf::settings::define();
+    // Shared memory and hooks exist only when the postmaster loads us.
+    if (process_shared_preload_libraries_in_progress)
+        hastecrm_perf::stats::install_hooks();
 }
