@@ -98,7 +98,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  threshold float8 := coalesce(min_mean_ms, current_setting('hastecrm_perf.slow_query_ms')::float8);
+  threshold float8 := coalesce(min_mean_ms, current_setting('hastecrm_perf.slow_query_ms', true)::float8);
   pgss_schema name;
   ranked constant text := $q$
     SELECT l.userid, l.dbid, l.queryid, l.query, l.calls, l.mean_ms, l.p95_ms, l.p99_ms, l.total_ms,
@@ -108,6 +108,12 @@ DECLARE
     WHERE l.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
   $q$;
 BEGIN
+  IF threshold IS NULL THEN
+    -- The setting exists once the library is loaded, always when preloaded.
+    -- Loading it here raises the 55000 that says preloading is needed.
+    PERFORM 1 FROM hastecrm_perf.query_latency_entries() LIMIT 1;
+    threshold := current_setting('hastecrm_perf.slow_query_ms')::float8;
+  END IF;
   IF max_rows IS NULL OR max_rows < 1 THEN
     RAISE EXCEPTION 'max_rows must be a positive number of rows, not %', coalesce(max_rows::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';

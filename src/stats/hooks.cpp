@@ -86,7 +86,7 @@ void report_suspects(std::span<const NPlusOneSuspect> suspects) {
 void on_transaction(XactEvent event, void*) {
     if (event == XACT_EVENT_ABORT) {
         if (in_flight.active)
-            LatencyTable::record_error(in_flight.key);
+            LatencyTable::record_error(in_flight.key, GetCurrentTimestamp());
         in_flight.active = false;
     }
     if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
@@ -97,7 +97,7 @@ void on_transaction(XactEvent event, void*) {
 // subtransaction only. (Errors caught by PL/pgSQL happen deeper: nesting > 0.)
 void on_subtransaction(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
     if (event == SUBXACT_EVENT_ABORT_SUB && nesting == 0 && in_flight.active) {
-        LatencyTable::record_error(in_flight.key);
+        LatencyTable::record_error(in_flight.key, GetCurrentTimestamp());
         in_flight.active = false;
     }
 }

@@ -160,10 +160,12 @@ bool LatencyTable::record(const QueryKey& key, const Execution& execution) {
     return entry != nullptr;
 }
 
-void LatencyTable::record_error(const QueryKey& key) {
+void LatencyTable::record_error(const QueryKey& key, TimestampTz when) {
     LWLockAcquire(header->lock, LW_SHARED);
-    if (IndexEntry* entry = find(key))
+    if (IndexEntry* entry = find(key)) {
         add_relaxed(slots[entry->slot].errors, 1);
+        raise_to(slots[entry->slot].last_seen, when);
+    }
     LWLockRelease(header->lock);
 }
 

@@ -66,7 +66,7 @@ public:
     // Records one execution; false if the entry is not there (evicted).
     static bool record(const QueryKey& key, const Execution& execution);
     // Counts a statement that ended in ERROR.
-    static void record_error(const QueryKey& key);
+    static void record_error(const QueryKey& key, TimestampTz when);
     static void reset();
 
     // Calls visit(QueryEntry&) for every entry under the shared lock (the
