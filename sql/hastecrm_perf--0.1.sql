@@ -194,3 +194,63 @@ GRANT EXECUTE ON FUNCTION hastecrm_perf.query_histogram(bigint) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.slow_queries(float8, int) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.n_plus_one_entries() TO pg_monitor;
 GRANT SELECT ON hastecrm_perf.query_latency, hastecrm_perf.n_plus_one TO pg_monitor;
+
+-- Bloat (SPEC §3) -----------------------------------------------------------------
+
+CREATE FUNCTION hastecrm_perf.table_bloat(min_bytes bigint DEFAULT 0,
+    OUT relid regclass, OUT schemaname text, OUT relname text, OUT table_bytes bigint,
+    OUT toast_bytes bigint, OUT expected_bytes bigint, OUT bloat_bytes bigint,
+    OUT bloat_pct float8, OUT n_live_tup bigint, OUT n_dead_tup bigint, OUT estimate text,
+    OUT last_vacuum timestamptz, OUT last_autovacuum timestamptz)
+RETURNS SETOF record
+LANGUAGE C STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'table_bloat';
+COMMENT ON FUNCTION hastecrm_perf.table_bloat(bigint) IS
+  'Statistics-based bloat of every table and materialized view the caller may read (heap and TOAST, sizes as of the last VACUUM/ANALYZE): reads no page, takes no lock; estimate is ok, no_stats or stale_stats';
+
+CREATE FUNCTION hastecrm_perf.index_bloat(min_bytes bigint DEFAULT 0,
+    OUT relid regclass, OUT schemaname text, OUT relname text, OUT indexrelid regclass,
+    OUT indexrelname text, OUT index_bytes bigint, OUT expected_bytes bigint,
+    OUT bloat_bytes bigint, OUT bloat_pct float8, OUT n_live_tup bigint, OUT n_dead_tup bigint,
+    OUT estimate text, OUT last_vacuum timestamptz, OUT last_autovacuum timestamptz)
+RETURNS SETOF record
+LANGUAGE C STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'index_bloat';
+COMMENT ON FUNCTION hastecrm_perf.index_bloat(bigint) IS
+  'Statistics-based bloat of every index the caller may read: B-trees against the size a REINDEX would build (deduplication and expression keys included); other access methods listed as unsupported';
+
+CREATE FUNCTION hastecrm_perf.table_bloat_scan(rel regclass, sample_pages int DEFAULT 0,
+    OUT relid regclass, OUT total_pages bigint, OUT scanned_pages bigint,
+    OUT all_visible_pages bigint, OUT live_pct float8, OUT dead_pct float8, OUT free_pct float8,
+    OUT reclaimable_bytes bigint, OUT reclaimable_pct float8, OUT margin_pct float8,
+    OUT method text, OUT toast_pages bigint, OUT toast_reclaimable_bytes bigint,
+    OUT toast_reclaimable_pct float8)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'table_bloat_scan';
+COMMENT ON FUNCTION hastecrm_perf.table_bloat_scan(regclass, int) IS
+  'Bloat measured from the pages of a table (and its TOAST table): all of them when small, else a sample sized for ±2 points at 95% (sample_pages = 0) or the number given; all-visible pages are not read; read-only, bulk-read buffer strategy';
+
+CREATE FUNCTION hastecrm_perf.index_bloat_scan(idx regclass, sample_pages int DEFAULT 0,
+    OUT indexrelid regclass, OUT leaf_pages bigint, OUT scanned_pages bigint,
+    OUT avg_leaf_density float8, OUT live_items bigint, OUT expected_bytes bigint,
+    OUT reclaimable_bytes bigint, OUT reclaimable_pct float8, OUT margin_pct float8,
+    OUT method text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'index_bloat_scan';
+COMMENT ON FUNCTION hastecrm_perf.index_bloat_scan(regclass, int) IS
+  'Bloat of a B-tree from its leaf pages: live items (every posting-list TID, LP_DEAD items skipped), leaf density, and the size a REINDEX would build';
+
+REVOKE ALL ON FUNCTION hastecrm_perf.table_bloat(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.index_bloat(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.table_bloat_scan(regclass, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.index_bloat_scan(regclass, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.table_bloat(bigint) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.index_bloat(bigint) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.table_bloat_scan(regclass, int) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.index_bloat_scan(regclass, int) TO pg_monitor;
