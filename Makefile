@@ -23,7 +23,8 @@ PG_CONFIG  ?= pg_config
 override with_llvm = no
 
 CXXWARN     = -Wall -Wextra -Wno-missing-field-initializers
-PG_CXXFLAGS = -std=c++20 $(CXXWARN) -Werror=return-type -Isrc
+# -MMD: rebuild objects when a header they include changes.
+PG_CXXFLAGS = -std=c++20 $(CXXWARN) -Werror=return-type -Isrc -MMD -MP
 SHLIB_LINK  = -lstdc++
 
 # Test inputs: pg_regress (PG15) reads <inputdir>/sql and <inputdir>/expected,
@@ -38,6 +39,8 @@ include $(PGXS)
 
 # PostgreSQL's headers are system headers for us: their warnings are not ours.
 override CPPFLAGS := $(patsubst -I%,-isystem %,$(filter -I%,$(CPPFLAGS))) $(filter-out -I%,$(CPPFLAGS))
+
+-include $(OBJS:.o=.d)
 
 installcheck: regress-inputs
 .PHONY: regress-inputs unit tap
@@ -62,4 +65,4 @@ tap: all
 	TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
 	  prove -I '$(PG_PERL_LIB)' -I test/t $(PROVE_FLAGS) test/t/*.pl
 
-EXTRA_CLEAN = build tmp_check
+EXTRA_CLEAN = build tmp_check $(OBJS:.o=.d)

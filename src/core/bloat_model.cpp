@@ -225,6 +225,9 @@ std::string_view to_string(EstimateQuality quality) {
 }
 
 BloatEstimate estimate_heap_bloat(const HeapInput& heap) {
+    // Never vacuumed nor analyzed: its relpages (0) tells nothing either.
+    if (heap.reltuples < 0)
+        return {EstimateQuality::stale_stats, std::nullopt};
     return estimate(heap.pages, heap.reltuples, heap.modified_since_analyze, heap.block_size,
                     [&heap]() -> std::optional<std::int64_t> {
                         const std::optional<double> tuple = heap_tuple_bytes(heap.columns);

@@ -142,7 +142,7 @@ inline constexpr double stale_modified_fraction = 0.2;
 
 struct HeapInput {
     double reltuples;                  // pg_class.reltuples; < 0: never vacuumed nor analyzed
-    std::int64_t pages;                // main fork only: pg_relation_size / block size
+    std::int64_t pages;                // main fork: pg_class.relpages, of the same moment
     std::span<const Column> columns;   // every attribute in attnum order, dropped ones too
     int fillfactor = default_heap_fillfactor;
     double modified_since_analyze = 0;  // pg_stat_all_tables.n_mod_since_analyze

@@ -141,6 +141,34 @@ ScanPlan plan_scan(std::uint64_t population, std::uint64_t requested_pages) {
     return {ScanMethod::sample, pilot_pages, true};
 }
 
+namespace {
+
+// Pages a rewrite fills with `live_bytes`: whole tuples per page, of the
+// sample's mean size when the sample counted tuples, of the catalog's mean
+// when nothing was read; else bytes alone.
+std::int64_t rewritten_pages(const TableScanInput& scan, double live_bytes) {
+    const std::int64_t fill = heap_page_fill_bytes(scan.fillfactor, scan.block_size);
+    double sampled_bytes = 0;
+    double sampled_tuples = 0;
+    for (const HeapPageObservation& page : scan.sampled) {
+        sampled_bytes += page.live_fraction * scan.block_size;
+        sampled_tuples += page.live_tuples;
+    }
+    if (live_bytes <= 0)
+        return 0;
+    double tuple_bytes = 0;
+    if (sampled_tuples > 0)
+        tuple_bytes = sampled_bytes / sampled_tuples;
+    else if (scan.sampled.empty() && scan.reltuples > 0)
+        tuple_bytes = live_bytes / scan.reltuples;
+    else
+        return pages_holding(live_bytes, fill);
+    const double per_page = std::max(1.0, std::floor(static_cast<double>(fill) / tuple_bytes));
+    return static_cast<std::int64_t>(std::ceil(live_bytes / tuple_bytes / per_page));
+}
+
+}  // namespace
+
 TableScanEstimate estimate_table_scan(const TableScanInput& scan) {
     if (scan.total_pages == 0)
         return {};
@@ -159,8 +187,7 @@ TableScanEstimate estimate_table_scan(const TableScanInput& scan) {
 
     const auto total_pages = static_cast<std::int64_t>(scan.total_pages);
     const double total_bytes = static_cast<double>(total_pages) * block;
-    const std::int64_t rewrite_pages =
-        pages_holding(live_bytes, heap_page_fill_bytes(scan.fillfactor, scan.block_size));
+    const std::int64_t rewrite_pages = rewritten_pages(scan, live_bytes);
     const std::int64_t reclaimable_bytes = std::max<std::int64_t>(0, total_pages - rewrite_pages) * scan.block_size;
 
     const auto margin = [&m](const Moments& x) {

@@ -69,9 +69,12 @@ ScanPlan plan_scan(std::uint64_t population, std::uint64_t requested_pages);
 // One page read, as fractions of the block. A tuple counts MAXALIGN(t_len)
 // plus its line pointer, as it would take in a rewrite.
 struct HeapPageObservation {
-    double live_fraction;  // live tuples
-    double dead_fraction;  // dead tuples, and dead or redirect line pointers
-    double free_fraction;  // pd_upper − pd_lower
+    double live_fraction;  // live tuples: MAXALIGNed, with their line pointers
+    double dead_fraction;  // dead tuples
+    double free_fraction;  // free space
+    // Live tuples on the page; 0 when not counted. With it a rewrite is packed
+    // tuple by tuple: wide tuples (TOAST chunks) leave part of each page empty.
+    double live_tuples = 0;
 };
 
 struct TableScanInput {
@@ -81,6 +84,9 @@ struct TableScanInput {
     std::span<const HeapPageObservation> sampled;  // from the other pages
     int fillfactor = default_heap_fillfactor;
     std::int32_t block_size = default_block_size;
+    // pg_class.reltuples (< 0: unknown): the tuple count when no page read
+    // counted tuples (every page all-visible).
+    double reltuples = -1;
 };
 
 struct TableScanEstimate {

@@ -147,7 +147,9 @@ HeapScan scan_heap(Relation rel, std::int32_t requested, Resource& resource) {
     if (vm_buffer != InvalidBuffer)
         pg::call([vm_buffer] { ReleaseBuffer(vm_buffer); });
 
-    TableScanInput input{blocks, all_visible, all_visible_free, {}, RelationGetFillFactor(rel, HEAP_DEFAULT_FILLFACTOR)};
+    TableScanInput input{blocks, all_visible, all_visible_free, {},
+                         RelationGetFillFactor(rel, HEAP_DEFAULT_FILLFACTOR), BLCKSZ,
+                         rel->rd_rel->reltuples};
     ScanPlan plan{};
     const Vector<HeapPageObservation> seen = sample_pages<HeapPageObservation>(
         to_read, requested, seed_for(RelationGetRelid(rel)), resource,

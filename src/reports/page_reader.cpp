@@ -51,7 +51,7 @@ HeapPageObservation read_heap_page(Relation rel, BlockNumber block, BufferAccess
     Buffer buffer = ReadBufferExtended(rel, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     Page page = BufferGetPage(buffer);
-    HeapPageObservation seen{0, 0, 0};
+    HeapPageObservation seen{0, 0, 0, 0};
     if (PageIsNew(page)) {
         seen.free_fraction = (page_bytes - SizeOfPageHeaderData) / page_bytes;
     } else {
@@ -62,10 +62,12 @@ HeapPageObservation read_heap_page(Relation rel, BlockNumber block, BufferAccess
             ItemId item = PageGetItemId(page, offset);
             if (!ItemIdIsNormal(item))
                 continue;  // unused, or a line pointer left by pruning
-            if (tuple_is_dead(reinterpret_cast<HeapTupleHeader>(PageGetItem(page, item))))
+            if (tuple_is_dead(reinterpret_cast<HeapTupleHeader>(PageGetItem(page, item)))) {
                 dead += ItemIdGetLength(item);
-            else
+            } else {
                 live += MAXALIGN(ItemIdGetLength(item)) + sizeof(ItemIdData);
+                seen.live_tuples += 1;
+            }
         }
         seen.live_fraction = live / page_bytes;
         seen.dead_fraction = dead / page_bytes;

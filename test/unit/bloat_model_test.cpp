@@ -154,8 +154,13 @@ TEST(HeapBloat, TinyTablesShowNoPageGranularityArtefact) {
     EXPECT_EQ(bloat_pages(0, 40), 40);
     EXPECT_EQ(bloat_pages(0, 1), 0);
 
-    // An empty file has no bloat, whatever its statistics.
-    const BloatEstimate empty = estimate_heap_bloat({-1, 0, std::vector<Column>{text_without_stats()}});
+    // A table never vacuumed nor analyzed (reltuples -1, relpages 0): no figure.
+    const BloatEstimate never = estimate_heap_bloat({-1, 0, std::vector<Column>{text_without_stats()}});
+    EXPECT_EQ(never.quality, EstimateQuality::stale_stats);
+    EXPECT_FALSE(never.figure);
+
+    // An empty relation has no bloat.
+    const BloatEstimate empty = estimate_heap_bloat({0, 0, std::vector<Column>{text_without_stats()}});
     EXPECT_EQ(empty.quality, EstimateQuality::ok);
     ASSERT_TRUE(empty.figure);
     EXPECT_EQ(empty.figure->actual_bytes, 0);

@@ -323,3 +323,27 @@ TEST(IndexScan, SampledEstimatesAreWithinTheirMargin) {
 
 }  // namespace
 }  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+namespace {
+
+// A rewrite places whole tuples: 2,004-byte tuples go 4 to a page of 8,168
+// fill bytes, leaving 152 bytes unused on each, which byte counting alone
+// would fill with parts of tuples.
+TEST(TableScan, RewritePacksWholeTuples) {
+    std::vector<HeapPageObservation> pages;
+    const double tuple_share = (2000.0 + 4) / 8192;
+    for (int i = 0; i < 300; ++i)
+        pages.push_back({1.2 * tuple_share, 0.3, 0.1, 1.2});
+    const TableScanInput input{300, 0, 0, {pages.data(), pages.size()}};
+    const TableScanEstimate estimate = estimate_table_scan(input);
+    // 300 × 1.2 = 360 tuples, floor(8168 / 2004) = 4 a page: 90 pages.
+    EXPECT_EQ(estimate.reclaimable_bytes, (300 - 90) * 8192LL);
+    // Without tuple counts, bytes alone: ceil(360 × 2004 / 8168) = 89 pages.
+    for (HeapPageObservation& page : pages)
+        page.live_tuples = 0;
+    EXPECT_EQ(estimate_table_scan(input).reclaimable_bytes, (300 - 89) * 8192LL);
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
