@@ -8,12 +8,9 @@
 #include "pg/set_result.hpp"
 
 extern "C" {
-#include "catalog/pg_authid_d.h"
 #include "common/ip.h"
-#include "miscadmin.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inet.h"
 #include "utils/wait_event.h"
@@ -31,8 +28,6 @@ BackendDirectory::BackendDirectory(Resource& resource) : by_pid_(&resource) {
     }
     std::sort(by_pid_.begin(), by_pid_.end(),
               [](auto* a, auto* b) { return a->st_procpid < b->st_procpid; });
-    reads_all_stats_ =
-        pg::call([] { return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS); });
 }
 
 const PgBackendStatus* BackendDirectory::find(std::int32_t pid) const {
@@ -42,10 +37,7 @@ const PgBackendStatus* BackendDirectory::find(std::int32_t pid) const {
 }
 
 bool BackendDirectory::may_see(const PgBackendStatus& backend) const {
-    if (reads_all_stats_)
-        return true;
-    const Oid role = backend.st_userid;
-    return pg::call([role] { return has_privs_of_role(GetUserId(), role); });
+    return visibility_.may_see(backend.st_userid);
 }
 
 const char* backend_state_name(BackendState state) {

@@ -1,7 +1,5 @@
 // The backends' status (what pg_stat_activity shows), read in C++ from the
-// cumulative-statistics backend table, with pg_stat_activity's privilege rule:
-// another role's activity is visible only to superusers, members of that role
-// and members of pg_read_all_stats.
+// cumulative-statistics backend table, with pg_stat_activity's privilege rule.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +7,7 @@
 #include <string_view>
 
 #include "core/containers.hpp"
+#include "reports/stats_visibility.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -30,7 +29,7 @@ public:
 
 private:
     Vector<const PgBackendStatus*> by_pid_;  // sorted by st_procpid
-    bool reads_all_stats_;
+    StatsVisibility visibility_;
 };
 
 // pg_stat_activity's name for a backend state; nullptr for "undefined".

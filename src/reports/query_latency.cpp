@@ -10,13 +10,12 @@
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "pg/set_result.hpp"
+#include "reports/stats_visibility.hpp"
 #include "stats/latency_table.hpp"
 #include "stats/n_plus_one_table.hpp"
 
 extern "C" {
-#include "catalog/pg_authid_d.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 }
@@ -35,20 +34,6 @@ void require_shared_memory() {
                         "restart the server.");
 }
 
-// pg_stat_activity's rule: superusers, members of the role and of
-// pg_read_all_stats see a statement's text.
-class TextVisibility {
-public:
-    TextVisibility()
-        : all_(pg::call([] { return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS); })) {}
-    bool may_see(Oid owner) const {
-        return all_ || pg::call([owner] { return has_privs_of_role(GetUserId(), owner); });
-    }
-
-private:
-    bool all_;
-};
-
 constexpr double us_per_ms = 1000.0;
 
 }  // namespace
@@ -62,7 +47,7 @@ HASTECRM_PERF_FUNCTION(query_latency_entries) {
     return hp::pg::guard([&]() -> Datum {
         hp::reports::require_shared_memory();
         hp::pg::SetResult result(fcinfo);
-        const hp::reports::TextVisibility visibility;
+        const hp::reports::StatsVisibility visibility;
         enum { userid, dbid, queryid, query, calls, total_ms, mean_ms, p50_ms, p95_ms, p99_ms,
                max_ms, rows, first_seen, last_seen, errors, column_count };
         std::array<Datum, column_count> values{};
@@ -115,7 +100,7 @@ HASTECRM_PERF_FUNCTION(query_histogram) {
                                 {}, "Take a queryid from hastecrm_perf.query_latency.");
         hp::reports::require_shared_memory();
         hp::pg::SetResult result(fcinfo);
-        const hp::reports::TextVisibility visibility;
+        const hp::reports::StatsVisibility visibility;
         hp::LatencyHistogram merged{};
         double max_seen = 0;
         st::LatencyTable::for_each([&](st::QueryEntry& entry) {
