@@ -31,15 +31,19 @@ namespace {
 
 // Check hooks run in the postmaster too: no ereport, no escaping exception.
 bool check_database_list(char** newval, void**, GucSource) {
+    // The reason is copied out of the C++ objects first: GUC_check_errdetail
+    // allocates, and may raise, which must not happen inside a catch block.
+    char reason[128] = "";
     try {
         auto resource = pg::ContextResource::current();
-        NameList list = parse_name_list(*newval, resource);
+        const NameList list = parse_name_list(*newval, resource);
         if (list.error.empty())
             return true;
-        GUC_check_errdetail("%s.", list.error.c_str());
+        snprintf(reason, sizeof reason, "%s.", list.error.c_str());
     } catch (...) {
-        GUC_check_errdetail("Out of memory while reading the list.");
+        snprintf(reason, sizeof reason, "Out of memory while reading the list.");
     }
+    GUC_check_errdetail("%s", reason);
     return false;
 }
 

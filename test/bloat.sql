@@ -438,8 +438,8 @@ SELECT * FROM hastecrm_perf.table_bloat_scan('dedup');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM hastecrm_perf.index_bloat_scan('dedup_grp');
 \echo :LAST_ERROR_SQLSTATE
--- The kind is checked before the privilege; without EXECUTE, the function
--- itself is refused.
+-- The privilege is checked first, before any lock is taken on the relation;
+-- without EXECUTE, the function itself is refused.
 SELECT * FROM hastecrm_perf.table_bloat_scan('parts');
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM hastecrm_perf.table_bloat();

@@ -142,6 +142,38 @@ COMMIT;
 SELECT count(*) AS suspects_at_threshold_50 FROM hastecrm_perf.n_plus_one;
 RESET hastecrm_perf.n_plus_one_threshold;
 
+
+-- Counted once, as the client sent it: a parallel query (not once per
+-- worker), an EXECUTE of a prepared statement (as its statement), and
+-- neither a plain EXPLAIN nor a deferred trigger's query at COMMIT.
+SELECT hastecrm_perf.query_latency_reset();
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT count(*) AS parallel_count FROM contacts_np WHERE workspace_id >= 0;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+PREPARE by_id(int) AS SELECT workspace_id FROM contacts_np WHERE id = $1;
+EXECUTE by_id(1);
+EXECUTE by_id(2);
+EXECUTE by_id(3);
+DEALLOCATE by_id;
+EXPLAIN (COSTS OFF) SELECT id FROM contacts_np WHERE id > 17;
+CREATE TABLE parent_np (id int PRIMARY KEY);
+CREATE TABLE child_np (parent int REFERENCES parent_np DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO parent_np SELECT generate_series(1, 20);
+BEGIN;
+INSERT INTO child_np SELECT generate_series(1, 20);
+COMMIT;
+SELECT query, calls FROM hastecrm_perf.query_latency
+WHERE query LIKE '%contacts_np%' OR query LIKE '%parent_np%' OR query LIKE 'EXECUTE%' OR query LIKE 'PREPARE%'
+ORDER BY query;
+SELECT count(*) AS n_plus_one_from_deferred_checks FROM hastecrm_perf.n_plus_one;
+DROP TABLE child_np, parent_np;
+
 -- slow_queries(): threshold from the argument or the GUC, ordered by total time.
 SELECT pg_sleep(0.03) FROM generate_series(1, 1);
 SELECT query, calls, mean_ms >= 30 AS slow, pct_of_total > 0 AS has_share,

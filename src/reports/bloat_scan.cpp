@@ -21,6 +21,7 @@ extern "C" {
 #include "catalog/pg_class_d.h"
 #include "miscadmin.h"
 #include "storage/freespace.h"
+#include "catalog/index.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -56,10 +57,33 @@ Arguments read_arguments(FunctionCallInfo fcinfo, const char* what) {
     return {PG_GETARG_OID(0), sample_pages};
 }
 
-// Opens the relation for reading pages: it must exist, have storage of the
-// expected kind, belong to this session if temporary, and the caller must be
-// allowed to read it (SELECT, or pg_stat_scan_tables as for pgstattuple).
+// The caller may read pages of `table` with SELECT on it, or as a member of
+// pg_stat_scan_tables (as for pgstattuple). Checked before any lock is taken.
+void check_scan_privilege(Oid table, Oid relid) {
+    bool missing = false;
+    const bool allowed = pg::call([&] {
+        return pg_class_aclcheck_ext(table, GetUserId(), ACL_SELECT, &missing) == ACLCHECK_OK ||
+               has_privs_of_role(GetUserId(), ROLE_PG_STAT_SCAN_TABLES);
+    });
+    if (missing)
+        throw pg::Error(ERRCODE_UNDEFINED_TABLE,
+                        "relation with OID " + std::to_string(relid) + " does not exist");
+    if (!allowed) {
+        const char* name = pg::call([relid] { return get_rel_name(relid); });
+        throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                        "permission denied for relation " + std::string(name ? name : "?"), {},
+                        "Scanning needs SELECT on the table or membership in pg_stat_scan_tables.");
+    }
+}
+
+// Opens a relation for reading pages: it must exist, have storage of the
+// expected kind, and belong to this session if temporary. An index's table is
+// locked first, in the order DROP INDEX takes them.
 Relation open_for_scan(Oid relid, bool want_index) {
+    const Oid table = want_index ? pg::call([relid] { return IndexGetRelation(relid, true); }) : relid;
+    check_scan_privilege(OidIsValid(table) ? table : relid, relid);
+    if (want_index && OidIsValid(table))
+        pg::call([table] { LockRelationOid(table, AccessShareLock); });
     Relation rel = pg::call([relid] { return try_relation_open(relid, AccessShareLock); });
     if (rel == nullptr)
         throw pg::Error(ERRCODE_UNDEFINED_TABLE,
@@ -83,14 +107,6 @@ Relation open_for_scan(Oid relid, bool want_index) {
     if (RELATION_IS_OTHER_TEMP(rel))
         throw pg::Error(ERRCODE_FEATURE_NOT_SUPPORTED,
                         "cannot read temporary tables of other sessions");
-    const Oid checked = want_index ? rel->rd_index->indrelid : relid;
-    const bool allowed = pg::call([checked] {
-        return pg_class_aclcheck(checked, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
-               has_privs_of_role(GetUserId(), ROLE_PG_STAT_SCAN_TABLES);
-    });
-    if (!allowed)
-        throw pg::Error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied for relation " + name,
-                        {}, "Scanning needs SELECT on the table or membership in pg_stat_scan_tables.");
     return rel;
 }
 
@@ -109,8 +125,10 @@ Vector<Observation> sample_pages(const Vector<BlockNumber>& candidates, std::int
     if (plan.pilot) {
         plan = replan(std::span<const Observation>(seen.data(), seen.size()));
         if (plan.pages > chosen.size()) {
-            Vector<std::uint32_t> more = extend_sample({chosen.data(), chosen.size()}, population,
-                                                       static_cast<std::uint32_t>(plan.pages), seed, resource);
+            // The plan counts the pilot's pages: read only the rest.
+            const auto more_pages = static_cast<std::uint32_t>(plan.pages - chosen.size());
+            Vector<std::uint32_t> more =
+                extend_sample({chosen.data(), chosen.size()}, population, more_pages, seed, resource);
             for (std::uint32_t i : more)
                 seen.push_back(observe(candidates[i]));
         }
@@ -136,6 +154,8 @@ HeapScan scan_heap(Relation rel, std::int32_t requested, Resource& resource) {
     double all_visible_free = 0;
     Buffer vm_buffer = InvalidBuffer;
     for (BlockNumber block = 0; block < blocks; ++block) {
+        if (block % 4096 == 0)
+            pg::call([] { CHECK_FOR_INTERRUPTS(); });  // a terabyte is 134 M blocks
         const bool visible = pg::call([&] { return VM_ALL_VISIBLE(rel, block, &vm_buffer); });
         if (!visible) {
             to_read.push_back(block);

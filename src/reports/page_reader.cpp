@@ -89,12 +89,13 @@ bool heap_entry_is_live(Relation heap, BlockNumber heap_blocks, ItemPointerData 
                         BufferAccessStrategy strategy) {
     const BlockNumber block = ItemPointerGetBlockNumber(&tid);
     if (block >= heap_blocks)
-        return false;
+        return true;  // a row added since the scan began
     Buffer buffer = ReadBufferExtended(heap, MAIN_FORKNUM, block, RBM_NORMAL, strategy);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
     Page page = BufferGetPage(buffer);
     OffsetNumber offset = ItemPointerGetOffsetNumber(&tid);
     bool live = false;
+    TransactionId previous_xmax = InvalidTransactionId;
     for (int hops = 0; hops <= MaxHeapTuplesPerPage && !live; ++hops) {
         if (offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page))
             break;
@@ -106,10 +107,16 @@ bool heap_entry_is_live(Relation heap, BlockNumber heap_blocks, ItemPointerData 
         if (!ItemIdIsNormal(item))
             break;
         HeapTupleHeader tuple = reinterpret_cast<HeapTupleHeader>(PageGetItem(page, item));
+        // A chain member must be the version its predecessor's update made;
+        // else the slot was reused and the chain ended.
+        if (TransactionIdIsValid(previous_xmax) &&
+            !TransactionIdEquals(HeapTupleHeaderGetXmin(tuple), previous_xmax))
+            break;
         live = !tuple_is_dead(tuple);
         if (live || !HeapTupleHeaderIsHotUpdated(tuple) ||
             ItemPointerGetBlockNumber(&tuple->t_ctid) != block)
             break;
+        previous_xmax = HeapTupleHeaderGetUpdateXid(tuple);
         offset = ItemPointerGetOffsetNumber(&tuple->t_ctid);
     }
     UnlockReleaseBuffer(buffer);

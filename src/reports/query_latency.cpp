@@ -1,5 +1,6 @@
 // The SQL side of latency tracking: query_latency (entries with their
 // percentiles), query_histogram(), query_latency_reset() and the N+1 suspects.
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -11,6 +12,7 @@
 #include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 #include "reports/stats_visibility.hpp"
+#include "settings.hpp"
 #include "stats/latency_table.hpp"
 #include "stats/n_plus_one_table.hpp"
 
@@ -36,6 +38,27 @@ void require_shared_memory() {
 
 constexpr double us_per_ms = 1000.0;
 
+// Which entry owners the caller may see, settled before the table is locked.
+class VisibleOwners {
+public:
+    explicit VisibleOwners(Resource& resource) : owners_(&resource), visible_(&resource) {
+        owners_.reserve(static_cast<std::size_t>(settings::max_queries));
+        st::LatencyTable::owners(owners_);
+        const StatsVisibility visibility;
+        for (Oid role : owners_)
+            visible_.push_back(visibility.may_see(role));
+    }
+    // An owner that appeared since is not known here: hidden.
+    bool may_see(Oid role) const {
+        auto it = std::lower_bound(owners_.begin(), owners_.end(), role);
+        return it != owners_.end() && *it == role && visible_[it - owners_.begin()];
+    }
+
+private:
+    Vector<Oid> owners_;
+    Vector<bool> visible_;
+};
+
 }  // namespace
 }  // namespace hastecrm_perf::reports
 
@@ -47,7 +70,8 @@ HASTECRM_PERF_FUNCTION(query_latency_entries) {
     return hp::pg::guard([&]() -> Datum {
         hp::reports::require_shared_memory();
         hp::pg::SetResult result(fcinfo);
-        const hp::reports::StatsVisibility visibility;
+        auto resource = hp::pg::ContextResource::current();
+        const hp::reports::VisibleOwners visibility(resource);
         enum { userid, dbid, queryid, query, calls, total_ms, mean_ms, p50_ms, p95_ms, p99_ms,
                max_ms, rows, first_seen, last_seen, errors, column_count };
         std::array<Datum, column_count> values{};
@@ -100,7 +124,8 @@ HASTECRM_PERF_FUNCTION(query_histogram) {
                                 {}, "Take a queryid from hastecrm_perf.query_latency.");
         hp::reports::require_shared_memory();
         hp::pg::SetResult result(fcinfo);
-        const hp::reports::StatsVisibility visibility;
+        auto resource = hp::pg::ContextResource::current();
+        const hp::reports::VisibleOwners visibility(resource);
         hp::LatencyHistogram merged{};
         double max_seen = 0;
         st::LatencyTable::for_each([&](st::QueryEntry& entry) {

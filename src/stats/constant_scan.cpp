@@ -1,9 +1,6 @@
 #include "stats/constant_scan.hpp"
 
-#include <algorithm>
 #include <cstring>
-
-#include "pg/call.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -11,7 +8,7 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/scanner.h"
 #include "parser/gram.h"  // token codes; needs the two headers above
-#include "utils/queryjumble.h"
+#include "utils/memutils.h"
 }
 
 namespace hastecrm_perf::stats {
@@ -23,54 +20,73 @@ bool is_literal(int token) {
            token == ICONST || token == FCONST;
 }
 
-// The scanner NUL-terminates the token it just returned inside its buffer.
-int token_length(const core_yy_extra_type& extra, int location) {
-    return static_cast<int>(std::strlen(extra.scanbuf + location));
+struct ScanState {
+    const char* text;
+    int offset;  // of text in the source
+    Vector<ConstantSpan>* out;
+    bool pushed_all;
+};
+
+// Lexes `state.text`, recording literal tokens. Plain C-style: it may raise
+// (a scanner error), and holds nothing a longjmp would leak but memory of the
+// caller's temporary context.
+void lex(ScanState& state) {
+    core_yy_extra_type extra;
+    core_yyscan_t scanner = scanner_init(state.text, &extra, &ScanKeywords, ScanKeywordTokens);
+    extra.escape_string_warning = false;
+    for (;;) {
+        core_YYSTYPE value;
+        YYLTYPE location;
+        const int token = core_yylex(&value, &location, scanner);
+        if (token == 0)
+            break;
+        if (!is_literal(token))
+            continue;
+        // The scanner NUL-terminates the token it returned inside its buffer.
+        const int length = static_cast<int>(std::strlen(extra.scanbuf + location));
+        try {
+            state.out->push_back(ConstantSpan{state.offset + location, length});
+        } catch (...) {
+            state.pushed_all = false;  // out of memory: report failure below
+            break;
+        }
+    }
+    scanner_finish(scanner);
 }
 
 }  // namespace
 
-void scan_constants(const char* query, const JumbleState* jumble, Vector<ConstantSpan>& out) {
-    // Sorted, distinct locations of the constants the jumble ignored.
-    Vector<int> wanted(out.get_allocator());
-    if (jumble != nullptr) {
-        for (int i = 0; i < jumble->clocations_count; ++i)
-            wanted.push_back(jumble->clocations[i].location);
-        std::sort(wanted.begin(), wanted.end());
-        wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+bool scan_literals(const char* source, StatementRange statement, Vector<ConstantSpan>& out) noexcept {
+    const std::size_t source_length = std::strlen(source);
+    const std::size_t begin = std::min<std::size_t>(statement.location > 0 ? statement.location : 0, source_length);
+    const std::size_t end = statement.length > 0
+                                ? std::min<std::size_t>(begin + statement.length, source_length)
+                                : source_length;
+    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "hastecrm_perf literal scan",
+                                                  ALLOCSET_SMALL_SIZES);
+    MemoryContext caller = MemoryContextSwitchTo(scratch);
+    char* text = static_cast<char*>(palloc(end - begin + 1));
+    std::memcpy(text, source + begin, end - begin);
+    text[end - begin] = '\0';
+    ScanState state{text, static_cast<int>(begin), &out, true};
+    bool scanned = true;
+    // A scanner error here must not fail the user's statement: it is caught,
+    // and since the scanner holds no lock, buffer or file, flushing the error
+    // state is enough to go on (its memory goes with the scratch context).
+    PG_TRY();
+    {
+        lex(state);
     }
-    pg::call([&] {
-        core_yy_extra_type extra;
-        core_yyscan_t scanner = scanner_init(query, &extra, &ScanKeywords, ScanKeywordTokens);
-        extra.escape_string_warning = false;  // the text was parsed already; stay quiet
-        std::size_t next = 0;
-        for (;;) {
-            core_YYSTYPE value;
-            YYLTYPE location;
-            int token = core_yylex(&value, &location, scanner);
-            if (token == 0)
-                break;
-            if (jumble == nullptr) {
-                if (is_literal(token))
-                    out.push_back(ConstantSpan{location, token_length(extra, location)});
-                continue;
-            }
-            while (next < wanted.size() && wanted[next] < location)
-                out.push_back(ConstantSpan{wanted[next++], -1});  // not a token start
-            if (next == wanted.size())
-                break;
-            if (wanted[next] != location)
-                continue;
-            if (query[location] == '-') {  // a negative constant: '-' then the literal
-                token = core_yylex(&value, &location, scanner);
-                if (token == 0)
-                    break;
-            }
-            const int start = wanted[next++];
-            out.push_back(ConstantSpan{start, location + token_length(extra, location) - start});
-        }
-        scanner_finish(scanner);
-    });
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(scratch);
+        FlushErrorState();
+        scanned = false;
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(caller);
+    MemoryContextDelete(scratch);
+    return scanned && state.pushed_all;
 }
 
 }  // namespace hastecrm_perf::stats

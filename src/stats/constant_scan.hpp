@@ -1,17 +1,20 @@
-// Finds the constants of a statement's text with PostgreSQL's own scanner, so
-// that core/query_text can replace them. With the jumble state's locations it
-// measures each one's length (a negative number is '-' plus the literal);
-// without them (utility statements, or text first seen at execution) it takes
-// every literal token: no path stores a literal.
+// Finds the literals of one statement with PostgreSQL's own scanner, so that
+// core/query_text can replace them: every string, bit-string and numeric
+// literal token, whether or not the jumble treats it as a constant (type
+// modifiers, EXPLAIN's inner query, utility statements): no path stores one.
+//
+// Only the statement's own text is lexed (not the whole multi-statement
+// string), in a memory context of its own that is deleted afterwards.
 #pragma once
 
 #include "core/containers.hpp"
 #include "core/query_text.hpp"
 
-struct JumbleState;
-
 namespace hastecrm_perf::stats {
 
-void scan_constants(const char* query, const JumbleState* jumble, Vector<ConstantSpan>& out);
+// Fills `out` with the literals' spans, as offsets into `source`. Returns
+// false when the scanner rejects the text (out is then unusable): the caller
+// must store no text at all rather than an unscanned one.
+bool scan_literals(const char* source, StatementRange statement, Vector<ConstantSpan>& out) noexcept;
 
 }  // namespace hastecrm_perf::stats

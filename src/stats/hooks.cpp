@@ -1,11 +1,11 @@
 #include "stats/hooks.hpp"
 
+#include <cstring>
 #include <new>
 #include <string_view>
 
 #include "core/n_plus_one.hpp"
 #include "core/query_text.hpp"
-#include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "settings.hpp"
 #include "stats/constant_scan.hpp"
@@ -13,9 +13,11 @@
 #include "stats/n_plus_one_table.hpp"
 
 extern "C" {
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "executor/instrument.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
@@ -51,28 +53,56 @@ struct {
 NPlusOneDetector* detector = nullptr;
 bool callbacks_registered = false;
 
-bool tracked(std::uint64_t queryid) {
-    return queryid != 0 && settings::track_latency && (nesting == 0 || settings::track_nested);
+// Parallel workers run the leader's statement: counting them would count it
+// several times.
+bool tracked(std::uint64_t queryid, bool top_level) {
+    return queryid != 0 && settings::track_latency && !IsParallelWorker() &&
+           (top_level || settings::track_nested);
+}
+
+// A statement the client sent: not one run by a function through SPI, nor a
+// deferred trigger's query run at COMMIT.
+bool top_level(const QueryDesc* query) {
+    return nesting == 0 && query->dest->mydest != DestSPI;
 }
 
 QueryKey key_of(std::uint64_t queryid) {
     return QueryKey{GetUserId(), MyDatabaseId, queryid};
 }
 
-// Stores the normalized text of a statement for `key` (if it has no entry).
-// Without a jumble state every literal token is replaced.
-void remember_text(const QueryKey& key, const char* source, int location, int length,
-                   const JumbleState* jumble) {
-    pg::guard([&] {
+constexpr std::string_view text_unavailable = "<query text not available>";
+
+// The statement's text with every literal replaced, palloc'd, or nullptr.
+// Never raises: a failure to normalize must not fail the user's statement.
+const char* normalized_text(const char* source, int location, int length, int highest_param,
+                            std::size_t* text_length) noexcept {
+    try {
         auto resource = pg::ContextResource::current();
-        Vector<ConstantSpan> constants(&resource);
-        const int highest_param = jumble != nullptr ? jumble->highest_extern_param_id : 0;
-        scan_constants(source, jumble, constants);
-        String text = normalize_query(source, StatementRange{location, length}, constants,
-                                      highest_param, query_text_bytes, resource);
-        LatencyTable::ensure(key, std::string_view(text.data(), text.size()),
-                             GetCurrentStatementStartTimestamp());
-    });
+        Vector<ConstantSpan> literals(&resource);
+        if (!scan_literals(source, StatementRange{location, length}, literals))
+            return nullptr;
+        const String text = normalize_query(source, StatementRange{location, length}, literals,
+                                            highest_param, query_text_bytes, resource);
+        auto* copy = static_cast<char*>(palloc_extended(text.size() + 1, MCXT_ALLOC_NO_OOM));
+        if (copy == nullptr)
+            return nullptr;
+        std::memcpy(copy, text.data(), text.size());
+        copy[text.size()] = '\0';
+        *text_length = text.size();
+        return copy;
+    } catch (...) {
+        return nullptr;  // out of memory
+    }
+}
+
+// Stores the normalized text of a statement for `key` (if it has no entry).
+void remember_text(const QueryKey& key, const char* source, int location, int length,
+                   int highest_param) {
+    std::size_t text_length = 0;
+    const char* text = normalized_text(source, location, length, highest_param, &text_length);
+    const std::string_view stored =
+        text != nullptr ? std::string_view(text, text_length) : text_unavailable;
+    LatencyTable::ensure(key, stored, GetCurrentStatementStartTimestamp());
 }
 
 void report_suspects(std::span<const NPlusOneSuspect> suspects) {
@@ -119,7 +149,6 @@ void prepare_backend() {
 
 void statement_finished(std::uint64_t queryid, double micros) {
     prepare_backend();  // in case tracking was switched on mid-statement
-    in_flight.active = false;
     detector->set_threshold(settings::n_plus_one_threshold);
     const TimestampTz now = GetCurrentTimestamp();
     report_suspects(detector->statement(queryid, micros / 1000.0, now, IsTransactionBlock()));
@@ -143,17 +172,24 @@ void startup_shared_memory() {
     NPlusOneTable::attach(NPlusOneTable::capacity_for(settings::max_queries));
 }
 
+// EXECUTE runs its statement through the executor hooks; PREPARE and
+// DEALLOCATE only name it. Timing them too would count twice.
+bool names_a_prepared_statement(const Node* statement) {
+    return statement != nullptr &&
+           (IsA(statement, ExecuteStmt) || IsA(statement, PrepareStmt) || IsA(statement, DeallocateStmt));
+}
+
 void post_parse_analyze(ParseState* pstate, Query* query, JumbleState* jumble) {
     if (previous_post_parse_analyze)
         previous_post_parse_analyze(pstate, query, jumble);
-    if (!LatencyTable::available() || !tracked(query->queryId))
+    if (!LatencyTable::available() || !tracked(query->queryId, nesting == 0) ||
+        names_a_prepared_statement(query->utilityStmt))
         return;
     const QueryKey key = key_of(query->queryId);
     if (LatencyTable::contains(key))
         return;
-    // Utility statements are jumbled by their text: no constants located.
     remember_text(key, pstate->p_sourcetext, query->stmt_location, query->stmt_len,
-                  query->utilityStmt != nullptr ? nullptr : jumble);
+                  jumble != nullptr ? jumble->highest_extern_param_id : 0);
 }
 
 void executor_start(QueryDesc* query, int eflags) {
@@ -162,7 +198,9 @@ void executor_start(QueryDesc* query, int eflags) {
     else
         standard_ExecutorStart(query, eflags);
     const std::uint64_t queryid = query->plannedstmt->queryId;
-    if (!LatencyTable::available() || !tracked(queryid))
+    const bool top = top_level(query);
+    // EXPLAIN without ANALYZE starts the executor but runs nothing.
+    if (!LatencyTable::available() || !tracked(queryid, top) || (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
         return;
     prepare_backend();
     if (query->totaltime == nullptr) {
@@ -171,7 +209,7 @@ void executor_start(QueryDesc* query, int eflags) {
         query->totaltime = InstrAlloc(1, INSTRUMENT_TIMER, false);
         MemoryContextSwitchTo(previous);
     }
-    if (nesting == 0)
+    if (top)
         in_flight = {key_of(queryid), true};
 }
 
@@ -209,32 +247,30 @@ void executor_finish(QueryDesc* query) {
 
 void executor_end(QueryDesc* query) {
     const std::uint64_t queryid = query->plannedstmt->queryId;
-    if (LatencyTable::available() && tracked(queryid) && query->totaltime != nullptr) {
+    const bool top = top_level(query);
+    const bool explain_only = (query->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
+    if (LatencyTable::available() && tracked(queryid, top) && !explain_only &&
+        query->totaltime != nullptr) {
         InstrEndLoop(query->totaltime);
         const double micros = query->totaltime->total * 1e6;
         const QueryKey key = key_of(queryid);
         const Execution execution{static_cast<std::uint64_t>(micros), query->estate->es_processed,
                                   GetCurrentStatementStartTimestamp()};
         if (!LatencyTable::record(key, execution)) {
-            // Evicted since it was parsed: keep its text again, literals hidden.
+            // Evicted since it was parsed: keep its text again.
             remember_text(key, query->sourceText, query->plannedstmt->stmt_location,
-                          query->plannedstmt->stmt_len, nullptr);
+                          query->plannedstmt->stmt_len, 0);
             LatencyTable::record(key, execution);
         }
-        if (nesting == 0)
+        if (top)
             statement_finished(queryid, micros);
     }
+    if (top)
+        in_flight.active = false;
     if (previous_executor_end)
         previous_executor_end(query);
     else
         standard_ExecutorEnd(query);
-}
-
-// EXECUTE runs its statement through the executor hooks; PREPARE and
-// DEALLOCATE only name it. Timing them here too would count twice.
-bool times_utility(const Node* statement) {
-    return !IsA(statement, ExecuteStmt) && !IsA(statement, PrepareStmt) &&
-           !IsA(statement, DeallocateStmt);
 }
 
 void run_utility(PlannedStmt* statement, const char* source, bool read_only_tree,
@@ -253,13 +289,19 @@ void process_utility(PlannedStmt* statement, const char* source, bool read_only_
                      QueryEnvironment* environment, DestReceiver* destination,
                      QueryCompletion* completion) {
     const std::uint64_t queryid = statement->queryId;
-    const bool timed = LatencyTable::available() && tracked(queryid) &&
-                       times_utility(statement->utilityStmt);
-    if (timed) {
-        prepare_backend();
-        if (nesting == 0)
-            in_flight = {key_of(queryid), true};
+    const bool top = nesting == 0;
+    // EXECUTE's statement is timed by the executor hooks, as a top-level one.
+    if (names_a_prepared_statement(statement->utilityStmt) || !LatencyTable::available() ||
+        !tracked(queryid, top)) {
+        run_utility(statement, source, read_only_tree, context, params, environment, destination,
+                    completion);
+        if (top)
+            in_flight.active = false;
+        return;
     }
+    prepare_backend();
+    if (top)
+        in_flight = {key_of(queryid), true};
     instr_time start;
     INSTR_TIME_SET_CURRENT(start);
     ++nesting;
@@ -273,8 +315,6 @@ void process_utility(PlannedStmt* statement, const char* source, bool read_only_
         --nesting;
     }
     PG_END_TRY();
-    if (!timed)
-        return;
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, start);
@@ -284,11 +324,13 @@ void process_utility(PlannedStmt* statement, const char* source, bool read_only_
                               completion != nullptr ? completion->nprocessed : 0,
                               GetCurrentStatementStartTimestamp()};
     if (!LatencyTable::record(key, execution)) {
-        remember_text(key, source, statement->stmt_location, statement->stmt_len, nullptr);
+        remember_text(key, source, statement->stmt_location, statement->stmt_len, 0);
         LatencyTable::record(key, execution);
     }
-    if (nesting == 0)
+    if (top) {
         statement_finished(queryid, micros);
+        in_flight.active = false;
+    }
 }
 
 }  // namespace

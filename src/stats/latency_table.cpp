@@ -181,6 +181,15 @@ std::uint64_t LatencyTable::evictions() {
     return std::atomic_ref<std::uint64_t>(header->evictions).load(std::memory_order_relaxed);
 }
 
+void LatencyTable::owners(Vector<Oid>& out) {
+    LWLockAcquire(header->lock, LW_SHARED);
+    for (int i = 0; i < header->used; ++i)
+        out.push_back(slots[i].key.userid);  // capacity reserved by the caller: no throw
+    LWLockRelease(header->lock);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
 void LatencyTable::lock_shared() {
     LWLockAcquire(header->lock, LW_SHARED);
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/containers.hpp"
 #include "core/latency_histogram.hpp"
 
 extern "C" {
@@ -85,6 +86,9 @@ public:
         unlock();
     }
     static std::uint64_t evictions();
+    // The roles that own entries, to settle privileges before for_each: a
+    // catalog lookup (which may wait on a lock) must not happen under our LWLock.
+    static void owners(Vector<Oid>& out);
 
 private:
     static void lock_shared();
