@@ -29,8 +29,9 @@ namespace {
 constexpr const char* tables_sql = R"SQL(
 SELECT c.oid, n.nspname::text, c.relname::text, c.relpages::int8, c.reltuples::float8,
        coalesce(t.relpages, 0)::int8, coalesce(t.reltuples, 0)::float8,
-       coalesce((SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o
-                 WHERE o.option_name = 'fillfactor'), 100),
+       CASE WHEN c.reloptions IS NULL THEN 100
+            ELSE coalesce((SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o
+                           WHERE o.option_name = 'fillfactor'), 100) END,
        pg_catalog.pg_stat_get_live_tuples(c.oid), pg_catalog.pg_stat_get_dead_tuples(c.oid),
        pg_catalog.pg_stat_get_last_vacuum_time(c.oid),
        pg_catalog.pg_stat_get_last_autovacuum_time(c.oid),
@@ -60,8 +61,9 @@ SELECT i.indexrelid, i.indrelid, n.nspname::text, c.relname::text, ic.relname::t
                   AND p.amproclefttype = oc.opcintype AND p.amprocrighttype = oc.opcintype))
               FROM pg_catalog.unnest(i.indclass::oid[]) AS u(opclass)
               JOIN pg_catalog.pg_opclass oc ON oc.oid = u.opclass),
-       coalesce((SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(ic.reloptions) o
-                 WHERE o.option_name = 'fillfactor'), 90),
+       CASE WHEN ic.reloptions IS NULL THEN 90
+            ELSE coalesce((SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(ic.reloptions) o
+                           WHERE o.option_name = 'fillfactor'), 90) END,
        pg_catalog.pg_stat_get_live_tuples(c.oid), pg_catalog.pg_stat_get_dead_tuples(c.oid),
        pg_catalog.pg_stat_get_last_vacuum_time(c.oid),
        pg_catalog.pg_stat_get_last_autovacuum_time(c.oid),
