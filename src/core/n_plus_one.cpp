@@ -18,13 +18,20 @@ std::span<const NPlusOneSuspect> NPlusOneDetector::statement(std::uint64_t query
                                                              bool in_transaction_block) {
     const Unit kind = in_transaction_block ? Unit::transaction_block : Unit::autocommit_burst;
     const std::int64_t start_time_us = end_time_us - std::llround(duration_ms * 1000.0);
-    // A block lasts until its end is reported; a burst until a longer pause.
+    // A block lasts until its end is reported; a burst until a longer pause,
+    // or max_burst_statements: a pooled connection busy with unrelated
+    // requests never pauses, and one endless burst would report nothing
+    // until the connection closes.
     const bool same_unit =
         unit_ == kind &&
-        (kind == Unit::transaction_block || start_time_us - previous_end_us_ <= burst_gap_us_);
+        (kind == Unit::transaction_block ||
+         (start_time_us - previous_end_us_ <= burst_gap_us_ && unit_statements_ < max_burst_statements));
     std::span<const NPlusOneSuspect> closed;
-    if (!same_unit)
+    if (!same_unit) {
         closed = close_unit();
+        unit_statements_ = 0;
+    }
+    ++unit_statements_;
     unit_ = kind;
     add_to_unit(queryid, duration_ms, end_time_us);
     return closed;

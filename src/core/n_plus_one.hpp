@@ -4,8 +4,9 @@
 //
 // A unit of work is one explicit transaction block (BEGIN .. COMMIT/ROLLBACK),
 // or a burst of autocommit statements, each starting at most burst_gap_us
-// after the previous one ended. A unit closes at the end of its block, at a
-// gap, or when the backend switches between autocommit and a block; then every
+// after the previous one ended (at most max_burst_statements of them). A unit
+// closes at the end of its block, at a gap, at that length, or when the
+// backend switches between autocommit and a block; then every
 // queryid executed at least `threshold` times in it is reported as a suspect.
 #pragma once
 
@@ -19,6 +20,11 @@ namespace hastecrm_perf {
 // 100 ms: an application loop issues its next query within a few ms of the
 // previous result, while a person or a scheduler rarely comes back that fast.
 inline constexpr std::int64_t default_burst_gap_us = 100'000;
+
+// A burst ends after this many statements even without a pause: a connection
+// pool's stream of unrelated requests never pauses. A longer loop is reported
+// in parts of this size.
+inline constexpr std::uint64_t max_burst_statements = 1000;
 
 // hastecrm_perf.n_plus_one_threshold: default, and the least that makes sense.
 inline constexpr int default_n_plus_one_threshold = 10;
@@ -73,6 +79,7 @@ private:
     Unit unit_ = Unit::none;
     std::uint64_t previous_queryid_ = 0;   // last statement of the open unit
     std::int64_t previous_end_us_ = 0;
+    std::uint64_t unit_statements_ = 0;      // statements in the open unit
     std::size_t tracked_count_ = 0;        // queries_[0 .. tracked_count_), in first-seen order
     std::array<NPlusOneSuspect, max_tracked_queries> queries_;
     std::array<NPlusOneSuspect, max_tracked_queries> suspects_;  // of the last closed unit

@@ -223,3 +223,27 @@ TEST(NPlusOne, MemoryIsFixed) {
 
 }  // namespace
 }  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+namespace {
+
+// A connection that never pauses (a pool serving requests back to back) is
+// cut into bursts of max_burst_statements: it is reported as it goes, not
+// once as one endless suspect when the connection closes.
+TEST(NPlusOneBurstLimit, ANeverPausingConnectionIsCutIntoParts) {
+    NPlusOneDetector detector(10);
+    std::uint64_t reported = 0;
+    std::uint64_t largest = 0;
+    // 2,500 statements, one every 10 ms, each taking 1 ms.
+    for (std::int64_t n = 1; n <= 2500; ++n) {
+        for (const NPlusOneSuspect& suspect : detector.statement(7, 1.0, n * 10'000, false)) {
+            ++reported;
+            largest = std::max(largest, suspect.repeats);
+        }
+    }
+    EXPECT_EQ(reported, 2u);  // two parts closed; the third is still open
+    EXPECT_EQ(largest, max_burst_statements);
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
