@@ -110,10 +110,14 @@ private:
     }
 
     void write_backend(const ForestNode& node, const PgBackendStatus& backend) {
+        // Waiters mostly share a role: look its name up once.
+        if (backend.st_userid != cached_role_) {
+            cached_role_ = backend.st_userid;
+            cached_role_name_ = role_name(cached_role_, &cached_role_missing_);
+        }
+        if (!cached_role_missing_)
+            set(usename, cached_role_name_);
         bool is_null = false;
-        Datum name = role_name(backend.st_userid, &is_null);
-        if (!is_null)
-            set(usename, name);
         set(application_name, pg::text_datum(backend.st_appname));
         if (!backends_.may_see(backend)) {
             set(query, pg::text_datum("<insufficient privilege>"));
@@ -179,6 +183,9 @@ private:
     const LockSnapshot& snapshot_;
     const BackendDirectory& backends_;
     const TimestampTz now_;
+    Oid cached_role_ = InvalidOid;
+    Datum cached_role_name_ = Datum(0);
+    bool cached_role_missing_ = true;
     std::array<Datum, column_count> values_{};
     std::array<bool, column_count> nulls_{};
     char text_[512];
