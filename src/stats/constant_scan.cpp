@@ -21,9 +21,12 @@ bool is_literal(int token) {
 }
 
 struct ScanState {
-    const char* text;
-    int offset;  // of text in the source
+    const char* source;
+    std::size_t begin;  // the statement's bytes in the source
+    std::size_t end;
     Vector<ConstantSpan>* out;
+    MemoryContext scratch;  // everything the scan allocates, deleted after it
+    const char* text;       // source[begin, end), NUL-terminated
     bool pushed_all;
 };
 
@@ -45,7 +48,7 @@ void lex(ScanState& state) {
         // The scanner NUL-terminates the token it returned inside its buffer.
         const int length = static_cast<int>(std::strlen(extra.scanbuf + location));
         try {
-            state.out->push_back(ConstantSpan{state.offset + location, length});
+            state.out->push_back(ConstantSpan{static_cast<int>(state.begin) + location, length});
         } catch (...) {
             state.pushed_all = false;  // out of memory: report failure below
             break;
@@ -54,39 +57,56 @@ void lex(ScanState& state) {
     scanner_finish(scanner);
 }
 
+// Everything that may raise (the context, the copy, the scanner) runs here,
+// under scan_catching's PG_TRY.
+void scan(ScanState& state) {
+    state.scratch = AllocSetContextCreate(CurrentMemoryContext, "hastecrm_perf literal scan",
+                                          ALLOCSET_SMALL_SIZES);
+    MemoryContextSwitchTo(state.scratch);
+    char* text = static_cast<char*>(palloc(state.end - state.begin + 1));
+    std::memcpy(text, state.source + state.begin, state.end - state.begin);
+    text[state.end - state.begin] = '\0';
+    state.text = text;
+    lex(state);
+}
+
 }  // namespace
 
-bool scan_literals(const char* source, StatementRange statement, Vector<ConstantSpan>& out) noexcept {
-    const std::size_t source_length = std::strlen(source);
-    const std::size_t begin = std::min<std::size_t>(statement.location > 0 ? statement.location : 0, source_length);
-    const std::size_t end = statement.length > 0
-                                ? std::min<std::size_t>(begin + statement.length, source_length)
-                                : source_length;
-    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "hastecrm_perf literal scan",
-                                                  ALLOCSET_SMALL_SIZES);
-    MemoryContext caller = MemoryContextSwitchTo(scratch);
-    char* text = static_cast<char*>(palloc(end - begin + 1));
-    std::memcpy(text, source + begin, end - begin);
-    text[end - begin] = '\0';
-    ScanState state{text, static_cast<int>(begin), &out, true};
-    bool scanned = true;
-    // A scanner error here must not fail the user's statement: it is caught,
-    // and since the scanner holds no lock, buffer or file, flushing the error
-    // state is enough to go on (its memory goes with the scratch context).
+namespace {
+
+// Runs scan() under PG_TRY. A failure here (a scanner error, out of memory)
+// must not fail the user's statement: it is caught, and since the scan holds
+// no lock, buffer or file, flushing the error state is enough to go on (its
+// memory goes with the scratch context).
+bool scan_catching(ScanState* state) {
+    MemoryContext caller = CurrentMemoryContext;
+    volatile bool scanned = true;
     PG_TRY();
     {
-        lex(state);
+        scan(*state);
     }
     PG_CATCH();
     {
-        MemoryContextSwitchTo(scratch);
+        MemoryContextSwitchTo(caller);
         FlushErrorState();
         scanned = false;
     }
     PG_END_TRY();
     MemoryContextSwitchTo(caller);
-    MemoryContextDelete(scratch);
-    return scanned && state.pushed_all;
+    if (state->scratch != nullptr)
+        MemoryContextDelete(state->scratch);
+    return scanned;
+}
+
+}  // namespace
+
+bool scan_literals(const char* source, StatementRange statement, Vector<ConstantSpan>& out) noexcept {
+    const std::size_t length = std::strlen(source);
+    const std::size_t begin = std::min<std::size_t>(statement.location > 0 ? statement.location : 0, length);
+    const std::size_t end =
+        statement.length > 0 ? std::min<std::size_t>(begin + statement.length, length) : length;
+    ScanState state{source, begin, end, &out, nullptr, nullptr, true};
+    return scan_catching(&state) && state.pushed_all;
 }
 
 }  // namespace hastecrm_perf::stats
