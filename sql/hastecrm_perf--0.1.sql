@@ -254,3 +254,130 @@ GRANT EXECUTE ON FUNCTION hastecrm_perf.table_bloat(bigint) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.index_bloat(bigint) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.table_bloat_scan(regclass, int) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.index_bloat_scan(regclass, int) TO pg_monitor;
+
+-- Maintenance jobs: partitions and materialized view refreshes (SPEC §5) -----
+--
+-- The configuration tables belong to pg_dump (pg_extension_config_dump): a
+-- restored database keeps its jobs. They are written only through the
+-- functions below, which check that the caller owns the target.
+
+CREATE TABLE hastecrm_perf.partition_config (
+    parent regclass PRIMARY KEY,
+    step text NOT NULL
+        CHECK (step IN ('daily', 'weekly', 'monthly', 'quarterly', 'yearly')),
+    premake int NOT NULL CHECK (premake BETWEEN 1 AND 1000),
+    retention interval,
+    retention_action text NOT NULL DEFAULT 'detach'
+        CHECK (retention_action IN ('detach', 'drop')),
+    -- Job state, kept by the worker and run_maintenance().
+    next_run timestamptz,
+    last_run timestamptz,
+    last_status text,
+    last_error text,
+    consecutive_failures int NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE hastecrm_perf.partition_config IS
+  'Partitioned tables whose partitions the maintenance worker creates ahead and retires (see manage_partitions)';
+
+CREATE TABLE hastecrm_perf.refresh_config (
+    view regclass PRIMARY KEY,
+    every interval NOT NULL,
+    "concurrently" boolean,
+    skip_unchanged boolean NOT NULL DEFAULT true,
+    -- Change counters of the base tables when the view was last refreshed.
+    base_signature text,
+    next_run timestamptz,
+    last_run timestamptz,
+    last_status text,
+    last_error text,
+    consecutive_failures int NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE hastecrm_perf.refresh_config IS
+  'Materialized views the maintenance worker refreshes on a schedule (see schedule_refresh)';
+
+SELECT pg_catalog.pg_extension_config_dump('hastecrm_perf.partition_config', '');
+SELECT pg_catalog.pg_extension_config_dump('hastecrm_perf.refresh_config', '');
+
+CREATE TABLE hastecrm_perf.job_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind text NOT NULL,
+    target text NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    status text NOT NULL CHECK (status IN ('ok', 'skipped', 'error', 'lock_timeout')),
+    detail text,
+    action text
+);
+CREATE INDEX job_log_started_at ON hastecrm_perf.job_log (started_at);
+COMMENT ON TABLE hastecrm_perf.job_log IS
+  'History of maintenance jobs that did something, skipped or failed; pruned after hastecrm_perf.job_log_days';
+
+CREATE VIEW hastecrm_perf.jobs AS
+SELECT 'partitions'::text AS kind,
+       p.parent::text AS target,
+       p.step || ', premake ' || p.premake
+         || coalesce(', retention ' || p.retention || ' (' || p.retention_action || ')', '')
+         AS schedule,
+       p.next_run, p.last_run, p.last_status, p.last_error, p.consecutive_failures
+FROM hastecrm_perf.partition_config p
+UNION ALL
+SELECT 'refresh', r.view::text,
+       'every ' || r.every
+         || CASE r."concurrently" WHEN true THEN ', concurrently' WHEN false THEN ', plain' ELSE '' END
+         || CASE WHEN r.skip_unchanged THEN ', skip unchanged' ELSE '' END,
+       r.next_run, r.last_run, r.last_status, r.last_error, r.consecutive_failures
+FROM hastecrm_perf.refresh_config r;
+COMMENT ON VIEW hastecrm_perf.jobs IS
+  'Every maintenance job: its schedule, when it runs next and how it last ended';
+
+CREATE FUNCTION hastecrm_perf.manage_partitions(parent regclass, step text, premake int DEFAULT 4,
+    retention interval DEFAULT NULL, retention_action text DEFAULT 'detach')
+RETURNS int
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'manage_partitions';
+COMMENT ON FUNCTION hastecrm_perf.manage_partitions(regclass, text, int, interval, text) IS
+  'Keeps partitions of a RANGE-partitioned table made ahead (and, with retention, retired); creates what is missing now and returns how many';
+
+CREATE FUNCTION hastecrm_perf.unmanage_partitions(parent regclass)
+RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'unmanage_partitions';
+COMMENT ON FUNCTION hastecrm_perf.unmanage_partitions(regclass) IS
+  'Stops partition maintenance of a table; its partitions stay as they are';
+
+-- CONCURRENTLY is a keyword: the argument and column names need quotes.
+CREATE FUNCTION hastecrm_perf.schedule_refresh(view regclass, every interval,
+    "concurrently" boolean DEFAULT NULL, skip_unchanged boolean DEFAULT true)
+RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'schedule_refresh';
+COMMENT ON FUNCTION hastecrm_perf.schedule_refresh(regclass, interval, boolean, boolean) IS
+  'Refreshes a materialized view every interval (CONCURRENTLY when possible), skipping it when no base table changed';
+
+CREATE FUNCTION hastecrm_perf.unschedule_refresh(view regclass)
+RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'unschedule_refresh';
+COMMENT ON FUNCTION hastecrm_perf.unschedule_refresh(regclass) IS
+  'Stops the scheduled refreshes of a materialized view';
+
+CREATE FUNCTION hastecrm_perf.run_maintenance(
+    OUT kind text, OUT target text, OUT action text, OUT status text, OUT detail text,
+    OUT duration_ms float8)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'run_maintenance';
+COMMENT ON FUNCTION hastecrm_perf.run_maintenance() IS
+  'Runs every due maintenance job now, in this session (a superuser runs all, others the jobs of what they own)';
+
+REVOKE ALL ON hastecrm_perf.partition_config, hastecrm_perf.refresh_config,
+    hastecrm_perf.job_log, hastecrm_perf.jobs FROM PUBLIC;
+GRANT SELECT ON hastecrm_perf.jobs, hastecrm_perf.job_log TO pg_monitor;
+-- Table owners may put their own tables under maintenance: each function
+-- checks ownership of its target, and the jobs later run as that owner.
+GRANT USAGE ON SCHEMA hastecrm_perf TO PUBLIC;

@@ -6,6 +6,9 @@
 // Boost for its default resource, which lives in a library we do not link.
 #pragma once
 
+#include <initializer_list>
+#include <string_view>
+
 #include <boost/container/pmr/memory_resource.hpp>
 #include <boost/container/pmr/string.hpp>
 #include <boost/container/pmr/vector.hpp>
@@ -18,5 +21,18 @@ template <typename T>
 using Vector = boost::container::pmr::vector<T>;
 
 using String = boost::container::pmr::string;
+
+// Strings are built with concat(), never with operator+: that copy-constructs,
+// which asks for the default resource.
+inline String concat(Resource& resource, std::initializer_list<std::string_view> parts) {
+    String text(&resource);
+    std::size_t length = 0;
+    for (const std::string_view part : parts)
+        length += part.size();
+    text.reserve(length);
+    for (const std::string_view part : parts)
+        text.append(part.data(), part.size());
+    return text;
+}
 
 }  // namespace hastecrm_perf

@@ -5,36 +5,30 @@
 #include "pg/call.hpp"
 #include "pg/error.hpp"
 
-extern "C" {
-#include "utils/guc.h"
-}
-
 namespace hastecrm_perf::pg {
+namespace {
+
+// Outside Spi, whose text() member hides the type's name. Values read from a
+// table may be compressed or stored out of line.
+varlena* detoasted_text(Datum datum) { return pg_detoast_datum_packed(DatumGetTextPP(datum)); }
+
+}  // namespace
 
 Spi::Spi() : exceptions_at_start_(std::uncaught_exceptions()) {
     call([] {
         if (SPI_connect() != SPI_OK_CONNECT)
             elog(ERROR, "SPI_connect failed");
     });
-    guc_nest_level_ = call([] {
-        const int level = NewGUCNestLevel();
-        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_SAVE, true, 0, false);
-        return level;
-    });
+    settings_.set("search_path", "pg_catalog, pg_temp");
 }
 
 Spi::~Spi() {
-    // Unwinding from an error: the transaction abort restores the GUC and
-    // releases SPI; doing it here could raise a second error mid-unwind.
+    // Unwinding from an error: the transaction abort releases SPI; doing it
+    // here could raise a second error mid-unwind.
     if (std::uncaught_exceptions() > exceptions_at_start_)
         return;
-    const int level = guc_nest_level_;
     try {
-        call([level] {
-            AtEOXact_GUC(true, level);
-            SPI_finish();
-        });
+        call([] { SPI_finish(); });
     } catch (...) {
         // Nothing sane to do in a destructor; the transaction end cleans up.
     }
@@ -69,6 +63,15 @@ Datum Spi::value(std::uint64_t row, int column, bool* is_null) const {
     return call([&] {
         return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, is_null);
     });
+}
+
+std::optional<String> Spi::text(std::uint64_t row, int column, Resource& resource) const {
+    bool is_null = false;
+    const Datum datum = value(row, column, &is_null);
+    if (is_null)
+        return std::nullopt;
+    const varlena* contents = call([datum] { return detoasted_text(datum); });
+    return String(VARDATA_ANY(contents), VARSIZE_ANY_EXHDR(contents), &resource);
 }
 
 }  // namespace hastecrm_perf::pg

@@ -8,6 +8,10 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+
+#include "core/containers.hpp"
+#include "pg/local_settings.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -36,10 +40,12 @@ public:
 
     // Column `column` (1-based) of row `row` of the last result.
     Datum value(std::uint64_t row, int column, bool* is_null) const;
+    // A text column, copied into `resource`; nullopt for NULL.
+    std::optional<String> text(std::uint64_t row, int column, Resource& resource) const;
 
 private:
-    int guc_nest_level_ = 0;
     int exceptions_at_start_ = 0;
+    LocalSettings settings_;
 };
 
 }  // namespace hastecrm_perf::pg

@@ -1,0 +1,19 @@
+#include "worker/job.hpp"
+
+namespace hastecrm_perf::worker {
+
+const char* kind_name(JobKind kind) {
+    return kind == JobKind::partitions ? "partitions" : "refresh";
+}
+
+const char* status_name(JobStatus status) {
+    switch (status) {
+        case JobStatus::ok: return "ok";
+        case JobStatus::skipped: return "skipped";
+        case JobStatus::error: return "error";
+        case JobStatus::lock_timeout: return "lock_timeout";
+    }
+    return "error";
+}
+
+}  // namespace hastecrm_perf::worker

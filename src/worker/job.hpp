@@ -1,0 +1,61 @@
+// A maintenance job as the catalog tables describe it, and how one run ended.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "core/containers.hpp"
+#include "core/job_schedule.hpp"
+#include "core/partition_calendar.hpp"
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace hastecrm_perf::worker {
+
+enum class JobKind { partitions, refresh };
+const char* kind_name(JobKind kind);  // as in jobs.kind and job_log.kind
+
+enum class JobStatus { ok, skipped, error, lock_timeout };
+const char* status_name(JobStatus status);  // as in job_log.status
+
+struct PartitionSettings {
+    PartitionStep step = PartitionStep::monthly;
+    int premake = 4;
+    std::optional<IntervalValue> retention;
+    bool drop = false;  // retention_action 'drop' rather than 'detach'
+};
+
+struct RefreshSettings {
+    IntervalValue every{};
+    std::optional<bool> concurrently;
+    bool skip_unchanged = true;
+    std::optional<String> signature;  // base tables at the last refresh
+};
+
+struct Job {
+    explicit Job(Resource& resource) : target_name(&resource) {}
+
+    JobKind kind = JobKind::partitions;
+    Oid target = InvalidOid;
+    String target_name;  // regclass text, or the OID once the target is gone
+    bool target_exists = false;
+    Oid owner = InvalidOid;
+    std::optional<std::int64_t> next_run;
+    int consecutive_failures = 0;
+    PartitionSettings partitions;
+    RefreshSettings refresh;
+};
+
+struct JobOutcome {
+    explicit JobOutcome(Resource& resource) : action(&resource), detail(&resource) {}
+
+    JobStatus status = JobStatus::ok;
+    String action;  // "create 2", "refresh concurrently", "none", ...
+    String detail;
+    bool did_something = false;  // a check that found nothing to do is not logged
+    std::optional<String> signature;  // refresh: the base tables it refreshed from
+};
+
+}  // namespace hastecrm_perf::worker

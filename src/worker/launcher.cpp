@@ -1,0 +1,291 @@
+#include "worker/launcher.hpp"
+
+#include <cstring>
+
+#include "core/name_list.hpp"
+#include "pg/guard.hpp"
+#include "pg/memory.hpp"
+#include "settings.hpp"
+#include "worker/database_notices.hpp"
+#include "worker/database_worker.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void hastecrm_perf_launcher_main(Datum);
+}
+
+namespace hastecrm_perf::worker {
+namespace {
+
+// One listed database. Plain data: the launcher never unwinds (proc_exit).
+struct DatabaseSlot {
+    bool in_use;
+    bool listed;
+    NameData name;
+    Oid database;
+    bool reported;  // "does not exist" or "cannot connect" already logged
+    BackgroundWorkerHandle* handle;
+};
+
+DatabaseSlot slots[max_databases];
+bool reported_role = false;
+bool reported_no_slot = false;
+bool reported_too_many = false;
+MemoryContext cycle_context = nullptr;
+
+shmem_request_hook_type previous_shmem_request = nullptr;
+shmem_startup_hook_type previous_shmem_startup = nullptr;
+
+void request_shared_memory() {
+    if (previous_shmem_request)
+        previous_shmem_request();
+    request_notice_memory();
+}
+
+void startup_shared_memory() {
+    if (previous_shmem_startup)
+        previous_shmem_startup();
+    attach_notice_memory();
+}
+
+// The slots follow worker_databases; a database keeps its slot (and so its
+// running worker and its "already reported" flags) while it stays listed.
+void update_slots() {
+    for (DatabaseSlot& slot : slots)
+        slot.listed = false;
+    pg::guard([] {
+        pg::ContextResource resource(cycle_context);
+        const NameList list = parse_name_list(settings::worker_databases, resource);
+        int unplaced = 0;
+        for (const String& name : list.names) {
+            DatabaseSlot* found = nullptr;
+            for (DatabaseSlot& slot : slots)
+                if (slot.in_use && std::strcmp(NameStr(slot.name), name.c_str()) == 0)
+                    found = &slot;
+            for (DatabaseSlot& slot : slots)
+                if (found == nullptr && !slot.in_use) {
+                    found = &slot;
+                    slot = DatabaseSlot{true, false, {}, InvalidOid, false, nullptr};
+                    namestrcpy(&slot.name, name.c_str());
+                    clear_notice(static_cast<int>(&slot - slots));
+                }
+            if (found)
+                found->listed = true;
+            else
+                ++unplaced;
+        }
+        if (unplaced > 0 && !reported_too_many)
+            ereport(LOG, (errmsg("hastecrm_perf: only the first %d databases of "
+                                 "hastecrm_perf.worker_databases are maintained",
+                                 max_databases)));
+        reported_too_many = unplaced > 0;
+        return 0;
+    });
+    // A database no longer listed: its running worker finishes its cycle alone.
+    for (DatabaseSlot& slot : slots)
+        if (slot.in_use && !slot.listed) {
+            if (slot.handle)
+                pfree(slot.handle);
+            slot = DatabaseSlot{};
+        }
+}
+
+// The launcher is connected to the shared catalogs only, without their
+// indexes (those load with a database): pg_database and pg_authid are read by
+// sequential scans, as the autovacuum launcher does.
+void resolve_databases() {
+    for (DatabaseSlot& slot : slots)
+        slot.database = InvalidOid;
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    Relation catalog = table_open(DatabaseRelationId, AccessShareLock);
+    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
+    for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));) {
+        const auto* database = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
+        for (DatabaseSlot& slot : slots)
+            if (slot.in_use && database->datallowconn &&
+                std::strcmp(NameStr(slot.name), NameStr(database->datname)) == 0)
+                slot.database = database->oid;
+    }
+    table_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    CommitTransactionCommand();
+    for (DatabaseSlot& slot : slots) {
+        if (!slot.in_use)
+            continue;
+        if (slot.database == InvalidOid && !slot.reported)
+            ereport(LOG, (errmsg("hastecrm_perf: database \"%s\" listed in "
+                                 "hastecrm_perf.worker_databases does not exist or does not "
+                                 "allow connections; skipping it",
+                                 NameStr(slot.name))));
+        slot.reported = slot.database == InvalidOid;
+    }
+}
+
+// InvalidOid means the bootstrap superuser; false when the role is unusable.
+bool resolve_role(Oid* role) {
+    *role = InvalidOid;
+    if (settings::worker_role == nullptr || settings::worker_role[0] == '\0')
+        return true;
+    bool can_login = false;
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    Relation catalog = table_open(AuthIdRelationId, AccessShareLock);
+    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
+    for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));) {
+        const auto* authid = reinterpret_cast<Form_pg_authid>(GETSTRUCT(tuple));
+        if (std::strcmp(NameStr(authid->rolname), settings::worker_role) == 0) {
+            *role = authid->oid;
+            can_login = authid->rolcanlogin;
+        }
+    }
+    table_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    CommitTransactionCommand();
+    if (*role != InvalidOid && can_login) {
+        reported_role = false;
+        return true;
+    }
+    if (!reported_role)
+        ereport(LOG, (errmsg("hastecrm_perf: role \"%s\" of hastecrm_perf.worker_role does not "
+                             "exist or cannot log in; no maintenance runs until it can",
+                             settings::worker_role)));
+    reported_role = true;
+    return false;
+}
+
+bool still_running(DatabaseSlot& slot) {
+    if (slot.handle == nullptr)
+        return false;
+    pid_t pid = 0;
+    const BgwHandleStatus status = GetBackgroundWorkerPid(slot.handle, &pid);
+    if (status == BGWH_STARTED || status == BGWH_NOT_YET_STARTED)
+        return true;
+    pfree(slot.handle);
+    slot.handle = nullptr;
+    return false;
+}
+
+void start_worker(DatabaseSlot& slot, Oid role) {
+    BackgroundWorker worker{};
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    snprintf(worker.bgw_library_name, BGW_MAXLEN, "hastecrm_perf");
+    snprintf(worker.bgw_function_name, BGW_MAXLEN, "hastecrm_perf_database_worker_main");
+    snprintf(worker.bgw_name, BGW_MAXLEN, "hastecrm_perf worker for %s", NameStr(slot.name));
+    snprintf(worker.bgw_type, BGW_MAXLEN, "hastecrm_perf worker");
+    worker.bgw_main_arg = ObjectIdGetDatum(slot.database);
+    const DatabaseWorkerArgs args{role, static_cast<int>(&slot - slots)};
+    std::memcpy(worker.bgw_extra, &args, sizeof args);
+    worker.bgw_notify_pid = MyProcPid;
+
+    // The handle lives until the worker is seen stopped.
+    const MemoryContext previous = MemoryContextSwitchTo(TopMemoryContext);
+    const bool started = RegisterDynamicBackgroundWorker(&worker, &slot.handle);
+    MemoryContextSwitchTo(previous);
+    if (!started) {
+        slot.handle = nullptr;
+        if (!reported_no_slot)
+            ereport(LOG, (errmsg("hastecrm_perf: no background worker slot is free for "
+                                 "database \"%s\"; retrying on the next cycle",
+                                 NameStr(slot.name)),
+                          errhint("Raise max_worker_processes.")));
+        reported_no_slot = true;
+        return;
+    }
+    reported_no_slot = false;
+}
+
+void launch_cycle() {
+    MemoryContextReset(cycle_context);
+    update_slots();
+    if (RecoveryInProgress())
+        return;
+    Oid role = InvalidOid;
+    if (!resolve_role(&role))
+        return;
+    resolve_databases();
+    for (DatabaseSlot& slot : slots)
+        if (slot.in_use && slot.database != InvalidOid && !still_running(slot))
+            start_worker(slot, role);
+}
+
+}  // namespace
+
+void register_launcher() {
+    BackgroundWorker launcher{};
+    launcher.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    // Not during recovery: a standby runs nothing; promotion starts it.
+    launcher.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    launcher.bgw_restart_time = 10;
+    snprintf(launcher.bgw_library_name, BGW_MAXLEN, "hastecrm_perf");
+    snprintf(launcher.bgw_function_name, BGW_MAXLEN, "hastecrm_perf_launcher_main");
+    snprintf(launcher.bgw_name, BGW_MAXLEN, "hastecrm_perf launcher");
+    snprintf(launcher.bgw_type, BGW_MAXLEN, "hastecrm_perf launcher");
+    RegisterBackgroundWorker(&launcher);
+
+    previous_shmem_request = shmem_request_hook;
+    shmem_request_hook = request_shared_memory;
+    previous_shmem_startup = shmem_startup_hook;
+    shmem_startup_hook = startup_shared_memory;
+}
+
+}  // namespace hastecrm_perf::worker
+
+using namespace hastecrm_perf::worker;
+
+void hastecrm_perf_launcher_main(Datum) {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    // Shared catalogs only (pg_database, pg_authid): no database is held open.
+    BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+    pgstat_report_appname("hastecrm_perf launcher");
+    cycle_context = AllocSetContextCreate(TopMemoryContext, "hastecrm_perf launcher",
+                                          ALLOCSET_DEFAULT_SIZES);
+    ereport(LOG, (errmsg("hastecrm_perf launcher started")));
+
+    TimestampTz next_cycle = 0;
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        bool reloaded = false;
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+            reloaded = true;  // a database added to the list starts at once
+        }
+        TimestampTz now = GetCurrentTimestamp();
+        if (reloaded || now >= next_cycle) {
+            launch_cycle();
+            now = GetCurrentTimestamp();
+            next_cycle = TimestampTzPlusMilliseconds(now, hastecrm_perf::settings::naptime_s * 1000L);
+        }
+        const long wait_ms = TimestampDifferenceMilliseconds(now, next_cycle);
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
+                         PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}

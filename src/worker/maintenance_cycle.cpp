@@ -1,0 +1,185 @@
+#include "worker/maintenance_cycle.hpp"
+
+#include <algorithm>
+
+#include "core/job_schedule.hpp"
+#include "pg/call.hpp"
+#include "pg/error.hpp"
+#include "pg/run_as.hpp"
+#include "settings.hpp"
+#include "worker/job_catalog.hpp"
+#include "worker/job_lock.hpp"
+#include "worker/partition_job.hpp"
+#include "worker/refresh_job.hpp"
+
+extern "C" {
+#include "common/pg_prng.h"
+#include "pgstat.h"
+#include "utils/acl.h"
+#include "utils/backend_status.h"
+#include "utils/timestamp.h"
+}
+
+namespace hastecrm_perf::worker {
+namespace {
+
+constexpr std::int64_t micros_per_second = 1'000'000;
+constexpr std::int64_t one_hour = 3600 * micros_per_second;
+
+std::int64_t naptime() { return static_cast<std::int64_t>(settings::naptime_s) * micros_per_second; }
+
+bool is_due(const Job& job, std::int64_t now) {
+    // A partition check runs every cycle unless it is backing off.
+    if (job.kind == JobKind::partitions && job.consecutive_failures == 0)
+        return true;
+    return !job.next_run || *job.next_run <= now;
+}
+
+// Retries start one cycle later and double up to an hour; a refresh waits at
+// most its own interval, so a quick schedule recovers quickly.
+RetryPolicy retry_policy(const Job& job) {
+    std::int64_t cap = one_hour;
+    if (job.kind == JobKind::refresh)
+        cap = std::min(cap, interval_micros(job.refresh.every));
+    return RetryPolicy{naptime(), std::max(cap, naptime()), 0.1};
+}
+
+std::int64_t next_run(const Job& job, JobStatus status, int failures, std::int64_t started,
+                      std::int64_t finished) {
+    if (status == JobStatus::lock_timeout)
+        return finished;  // retried on the next cycle
+    if (status == JobStatus::error)
+        return finished + retry_delay(failures, retry_policy(job),
+                                      pg_prng_double(&pg_global_prng_state));
+    if (job.kind == JobKind::partitions)
+        return finished + naptime();
+    return next_slot(job.next_run.value_or(started), interval_micros(job.refresh.every), finished);
+}
+
+JobOutcome run_job(const Job& job, Resource& resource) {
+    if (!try_lock_job(job.target)) {
+        JobOutcome outcome(resource);
+        outcome.status = JobStatus::skipped;
+        outcome.action = "none";
+        outcome.detail = "already running in another session";
+        return outcome;
+    }
+    if (job.kind == JobKind::refresh)
+        return refresh_view(job, resource);
+    const PartitionRequest request{job.target, job.owner, &job.partitions, true, true};
+    return maintain_partitions(request, resource);
+}
+
+void show_activity(const CycleOptions& options, const Job& job) {
+    if (!options.in_worker)
+        return;
+    char activity[160];
+    snprintf(activity, sizeof activity, "hastecrm_perf: %s of %s", kind_name(job.kind),
+             job.target_name.c_str());
+    pg::call([&activity] { pgstat_report_activity(STATE_RUNNING, activity); });
+}
+
+void log_failure(const CycleOptions& options, const Job& job, const JobOutcome& outcome) {
+    if (!options.in_worker ||
+        (outcome.status != JobStatus::error && outcome.status != JobStatus::lock_timeout))
+        return;
+    pg::call([&] {
+        ereport(LOG, (errmsg("hastecrm_perf: %s job of %s ended with %s", kind_name(job.kind),
+                             job.target_name.c_str(), status_name(outcome.status)),
+                      errdetail_internal("%s", outcome.detail.c_str())));
+    });
+}
+
+// Bookkeeping runs as the extension's owner: target owners have no rights on
+// the job tables. Its failure must not stop the cycle either.
+template <typename Body>
+void bookkeeping(const CycleOptions& options, Oid extension_owner, Resource& resource, Body&& body) {
+    const auto failure = pg::run_isolated(options.isolation, resource, [&] {
+        pg::RunAs owner(extension_owner, false);
+        body();
+    });
+    if (failure)
+        pg::call([&] {
+            ereport(WARNING, (errmsg("hastecrm_perf: could not record a maintenance job: %s",
+                                     failure->message.c_str())));
+        });
+}
+
+}  // namespace
+
+Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
+    Vector<JobReport> reports(&resource);
+    Oid owner = InvalidOid;
+    Vector<Job> jobs(&resource);
+    const auto failure = pg::run_isolated(options.isolation, resource, [&] {
+        owner = extension_owner();
+        pg::RunAs as_owner(owner, false);
+        jobs = load_jobs(resource);
+    });
+    if (failure)
+        throw pg::Error(failure->sqlstate, failure->message.c_str());
+
+    Vector<Oid> checked(&resource);
+    for (const Job& job : jobs) {
+        const std::int64_t started = GetCurrentTimestamp();
+        if (!job.target_exists) {
+            if (options.caller == InvalidOid)
+                bookkeeping(options, owner, resource, [&] { forget_job(job, started); });
+            continue;
+        }
+        if (options.caller != InvalidOid &&
+            !pg::call([&] { return has_privs_of_role(options.caller, job.owner); }))
+            continue;
+        if (!is_due(job, started))
+            continue;
+
+        show_activity(options, job);
+        JobOutcome outcome(resource);
+        const auto job_failure = pg::run_isolated(options.isolation, resource, [&] {
+            outcome = run_job(job, resource);
+        });
+        if (job_failure) {
+            outcome.status = job_failure->sqlstate == ERRCODE_LOCK_NOT_AVAILABLE
+                                 ? JobStatus::lock_timeout
+                                 : JobStatus::error;
+            outcome.action = job.kind == JobKind::refresh ? "refresh" : "maintain";
+            outcome.detail = job_failure->message;
+            outcome.did_something = false;
+            outcome.signature.reset();
+        }
+        const std::int64_t finished = GetCurrentTimestamp();
+        log_failure(options, job, outcome);
+
+        const bool failed =
+            outcome.status == JobStatus::error || outcome.status == JobStatus::lock_timeout;
+        const int failures = failed ? job.consecutive_failures + 1 : 0;
+        if (job.kind == JobKind::partitions && !failed && !outcome.did_something &&
+            job.consecutive_failures == 0) {
+            checked.push_back(job.target);  // recorded together below
+        } else {
+            const RunRecord record{&job, &outcome, started, finished,
+                                   next_run(job, outcome.status, failures, started, finished),
+                                   failures};
+            bookkeeping(options, owner, resource, [&] { record_run(record); });
+        }
+
+        JobReport& report = reports.emplace_back(resource);
+        report.kind = job.kind;
+        report.target = job.target_name;
+        report.action = outcome.action;
+        report.status = outcome.status;
+        report.detail = outcome.detail;
+        report.duration_ms = static_cast<double>(finished - started) / 1000.0;
+    }
+
+    const std::int64_t now = GetCurrentTimestamp();
+    bookkeeping(options, owner, resource, [&] {
+        record_checks(checked, now, now + naptime());
+        prune_job_log(now - static_cast<std::int64_t>(settings::job_log_days) * 24 * one_hour);
+    });
+    if (options.in_worker)
+        pg::call([] { pgstat_report_activity(STATE_IDLE, nullptr); });
+    return reports;
+}
+
+}  // namespace hastecrm_perf::worker
