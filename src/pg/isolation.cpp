@@ -19,6 +19,7 @@ Failure describe_current_exception(Resource& resource) {
         throw;
     } catch (const PgError& error) {
         failure.sqlstate = error.data()->sqlerrcode;
+        failure.canceled = failure.sqlstate == ERRCODE_QUERY_CANCELED;
         failure.message = error.data()->message ? error.data()->message : "error";
         if (error.data()->detail) {
             failure.message += ": ";

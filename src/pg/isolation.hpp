@@ -22,6 +22,9 @@ enum class Isolation { transaction, subtransaction };
 struct Failure {
     int sqlstate;
     String message;  // "message: detail" when there is a detail
+    // A PostgreSQL query cancel: the user's Ctrl-C or statement_timeout. A
+    // caller that contains failures may still owe it to the user to stop.
+    bool canceled = false;
 };
 
 // Call only inside a catch block: the exception being handled, copied into

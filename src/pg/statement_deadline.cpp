@@ -22,7 +22,10 @@ StatementDeadline::StatementDeadline(int timeout_ms) {
     }
     call([ours] { enable_timeout_at(STATEMENT_TIMEOUT, ours); });
     armed_ = true;
+    deadline_ = ours;
 }
+
+bool StatementDeadline::expired() const { return armed_ && GetCurrentTimestamp() >= deadline_; }
 
 StatementDeadline::~StatementDeadline() {
     if (!armed_)

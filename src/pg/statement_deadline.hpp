@@ -16,8 +16,12 @@ public:
     StatementDeadline(const StatementDeadline&) = delete;
     StatementDeadline& operator=(const StatementDeadline&) = delete;
 
+    // Whether our own limit has passed (and so caused a statement timeout).
+    bool expired() const;
+
 private:
     bool armed_ = false;
+    std::int64_t deadline_ = 0;
     bool caller_had_one_ = false;
     std::int64_t caller_deadline_ = 0;
 };

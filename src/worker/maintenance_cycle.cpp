@@ -138,6 +138,10 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         const auto job_failure = pg::run_isolated(options.isolation, resource, [&] {
             outcome = run_job(job, resource);
         });
+        // In a session, a cancel (Ctrl-C, the caller's statement_timeout)
+        // stops the whole call, as it would any statement.
+        if (job_failure && job_failure->canceled && options.isolation == pg::Isolation::subtransaction)
+            throw pg::Error(job_failure->sqlstate, job_failure->message.c_str());
         if (job_failure) {
             outcome.status = job_failure->sqlstate == ERRCODE_LOCK_NOT_AVAILABLE
                                  ? JobStatus::lock_timeout

@@ -171,7 +171,16 @@ JobOutcome refresh_view(const Job& job, Resource& resource) {
         pg::LocalSettings local;
         local.set("lock_timeout", std::to_string(settings::lock_timeout_ms).c_str());
         pg::StatementDeadline deadline(settings::refresh_timeout_ms);
-        spi.execute(sql.c_str(), {}, false);
+        try {
+            spi.execute(sql.c_str(), {}, false);
+        } catch (const pg::PgError& error) {
+            // Our limit, not the user's cancel: a failure of this job only.
+            if (error.data()->sqlerrcode == ERRCODE_QUERY_CANCELED && deadline.expired())
+                throw pg::Error(ERRCODE_QUERY_CANCELED,
+                                "refresh exceeded hastecrm_perf.refresh_timeout (" +
+                                    std::to_string(settings::refresh_timeout_ms) + " ms)");
+            throw;
+        }
     }
     outcome.did_something = true;
     outcome.action = concat(resource, {"refresh", concurrently ? " concurrently" : ""});
