@@ -114,24 +114,30 @@ void update_slots() {
 
 // The launcher is connected to the shared catalogs only, without their
 // indexes (those load with a database): pg_database and pg_authid are read by
-// sequential scans, as the autovacuum launcher does.
+// sequential scans, as the autovacuum launcher does. One transaction each.
+template <typename Visit>
+void scan_shared_catalog(Oid catalog_id, Visit&& visit) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    Relation catalog = table_open(catalog_id, AccessShareLock);
+    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
+    for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));)
+        visit(GETSTRUCT(tuple));
+    table_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    CommitTransactionCommand();
+}
+
 void resolve_databases() {
     for (DatabaseSlot& slot : slots)
         slot.database = InvalidOid;
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    Relation catalog = table_open(DatabaseRelationId, AccessShareLock);
-    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
-    for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));) {
-        const auto* database = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
+    scan_shared_catalog(DatabaseRelationId, [](void* row) {
+        const auto* database = static_cast<Form_pg_database>(row);
         for (DatabaseSlot& slot : slots)
             if (slot.in_use && database->datallowconn &&
                 std::strcmp(NameStr(slot.name), NameStr(database->datname)) == 0)
                 slot.database = database->oid;
-    }
-    table_endscan(scan);
-    table_close(catalog, AccessShareLock);
-    CommitTransactionCommand();
+    });
     for (DatabaseSlot& slot : slots) {
         if (!slot.in_use)
             continue;
@@ -150,20 +156,13 @@ bool resolve_role(Oid* role) {
     if (settings::worker_role == nullptr || settings::worker_role[0] == '\0')
         return true;
     bool can_login = false;
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    Relation catalog = table_open(AuthIdRelationId, AccessShareLock);
-    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
-    for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));) {
-        const auto* authid = reinterpret_cast<Form_pg_authid>(GETSTRUCT(tuple));
+    scan_shared_catalog(AuthIdRelationId, [&](void* row) {
+        const auto* authid = static_cast<Form_pg_authid>(row);
         if (std::strcmp(NameStr(authid->rolname), settings::worker_role) == 0) {
             *role = authid->oid;
             can_login = authid->rolcanlogin;
         }
-    }
-    table_endscan(scan);
-    table_close(catalog, AccessShareLock);
-    CommitTransactionCommand();
+    });
     if (*role != InvalidOid && can_login) {
         reported_role = false;
         return true;

@@ -61,6 +61,22 @@ void as_extension_owner(Body&& body) {
     body();
 }
 
+// unmanage_partitions() and unschedule_refresh(): the job of the relation in
+// argument 0 goes; its target stays as it is.
+void remove_job(FunctionCallInfo fcinfo, JobKind kind, const char* argument, const char* missing) {
+    require_argument(fcinfo, 0, argument);
+    const Oid target = PG_GETARG_OID(0);
+    pg::require_owner(target);
+    bool deleted = false;
+    as_extension_owner([&] { deleted = delete_job(kind, target); });
+    if (deleted)
+        return;
+    auto resource = pg::ContextResource::current();
+    throw pg::Error(ERRCODE_UNDEFINED_OBJECT,
+                    "\"" + std::string(pg::relation_name(target, resource).c_str()) + "\" " +
+                        missing);
+}
+
 }  // namespace
 
 HASTECRM_PERF_FUNCTION(manage_partitions) {
@@ -113,16 +129,7 @@ HASTECRM_PERF_FUNCTION(manage_partitions) {
 
 HASTECRM_PERF_FUNCTION(unmanage_partitions) {
     return pg::guard([&] {
-        require_argument(fcinfo, 0, "parent");
-        const Oid parent = PG_GETARG_OID(0);
-        pg::require_owner(parent);
-        bool deleted = false;
-        as_extension_owner([&] { deleted = delete_job(JobKind::partitions, parent); });
-        auto resource = pg::ContextResource::current();
-        if (!deleted)
-            throw pg::Error(ERRCODE_UNDEFINED_OBJECT,
-                            "\"" + std::string(pg::relation_name(parent, resource).c_str()) +
-                                "\" is not managed by hastecrm_perf");
+        remove_job(fcinfo, JobKind::partitions, "parent", "is not managed by hastecrm_perf");
         PG_RETURN_VOID();
     });
 }
@@ -147,16 +154,7 @@ HASTECRM_PERF_FUNCTION(schedule_refresh) {
 
 HASTECRM_PERF_FUNCTION(unschedule_refresh) {
     return pg::guard([&] {
-        require_argument(fcinfo, 0, "view");
-        const Oid view = PG_GETARG_OID(0);
-        pg::require_owner(view);
-        bool deleted = false;
-        as_extension_owner([&] { deleted = delete_job(JobKind::refresh, view); });
-        auto resource = pg::ContextResource::current();
-        if (!deleted)
-            throw pg::Error(ERRCODE_UNDEFINED_OBJECT,
-                            "\"" + std::string(pg::relation_name(view, resource).c_str()) +
-                                "\" has no scheduled refresh");
+        remove_job(fcinfo, JobKind::refresh, "view", "has no scheduled refresh");
         PG_RETURN_VOID();
     });
 }
