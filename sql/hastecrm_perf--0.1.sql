@@ -312,21 +312,30 @@ CREATE INDEX job_log_started_at ON hastecrm_perf.job_log (started_at);
 COMMENT ON TABLE hastecrm_perf.job_log IS
   'History of maintenance jobs that did something, skipped or failed; pruned after hastecrm_perf.job_log_days';
 
+-- Targets are shown schema-qualified whatever the reader's search_path, as
+-- job_log and run_maintenance() show them.
 CREATE VIEW hastecrm_perf.jobs AS
 SELECT 'partitions'::text AS kind,
-       p.parent::text AS target,
+       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                p.parent::oid::text) AS target,
        p.step || ', premake ' || p.premake
          || coalesce(', retention ' || p.retention || ' (' || p.retention_action || ')', '')
          AS schedule,
        p.next_run, p.last_run, p.last_status, p.last_error, p.consecutive_failures
 FROM hastecrm_perf.partition_config p
+LEFT JOIN pg_catalog.pg_class c ON c.oid = p.parent
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 UNION ALL
-SELECT 'refresh', r.view::text,
+SELECT 'refresh',
+       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                r.view::oid::text),
        'every ' || r.every
          || CASE r."concurrently" WHEN true THEN ', concurrently' WHEN false THEN ', plain' ELSE '' END
          || CASE WHEN r.skip_unchanged THEN ', skip unchanged' ELSE '' END,
        r.next_run, r.last_run, r.last_status, r.last_error, r.consecutive_failures
-FROM hastecrm_perf.refresh_config r;
+FROM hastecrm_perf.refresh_config r
+LEFT JOIN pg_catalog.pg_class c ON c.oid = r.view
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
 COMMENT ON VIEW hastecrm_perf.jobs IS
   'Every maintenance job: its schedule, when it runs next and how it last ended';
 

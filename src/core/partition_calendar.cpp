@@ -58,9 +58,33 @@ Period clamped_period(std::int64_t first, std::int64_t end) {
     return Period{clamp_day(first), clamp_day(end)};
 }
 
-bool overlaps(const KeyRange& a, const KeyRange& b) {
-    return a.lower < b.upper && b.lower < a.upper;
+// The parts of `range` no existing partition covers, in order. A period that
+// an earlier step or time zone covered in part is completed, not skipped: a
+// gap would make inserts into it fail.
+Vector<KeyRange> uncovered(const KeyRange& range, const Vector<KeyRange>& existing,
+                           Resource& resource) {
+    Vector<KeyRange> pieces(&resource);
+    std::int64_t from = range.lower;
+    while (from < range.upper) {
+        // The existing partition covering `from`, else the first one starting after it.
+        std::int64_t next_start = range.upper;
+        std::int64_t covered_to = from;
+        for (const KeyRange& other : existing) {
+            if (other.lower <= from && from < other.upper)
+                covered_to = std::max(covered_to, other.upper);
+            else if (other.lower > from)
+                next_start = std::min(next_start, other.lower);
+        }
+        if (covered_to > from) {
+            from = covered_to;
+            continue;
+        }
+        pieces.push_back(KeyRange{from, next_start});
+        from = next_start;
+    }
+    return pieces;
 }
+
 
 // Years 1..9999 as four digits; earlier ones in PostgreSQL's BC notation
 // (year 0 is 1 BC), which every DateStyle reads.
@@ -186,8 +210,9 @@ String partition_suffix(PartitionStep step, const Period& period, Resource& reso
 }
 
 String partition_name(std::string_view parent, PartitionStep step, const Period& period,
-                      NameClipper clip, Resource& resource) {
+                      NameClipper clip, Resource& resource, std::string_view piece) {
     String suffix = partition_suffix(step, period, resource);
+    suffix.append(piece.data(), piece.size());
     std::size_t keep = parent.size();
     if (parent.size() + suffix.size() > max_name_bytes) {
         const std::size_t room = max_name_bytes > suffix.size() ? max_name_bytes - suffix.size() : 0;
@@ -206,7 +231,9 @@ Vector<PlannedPartition> missing_partitions(const PartitionPlanRequest& request,
     Vector<PlannedPartition> planned(&resource);
     const TimeZone& zone = *request.zone;
     const int premake = std::max(request.premake, 0);
-    Period period = period_containing(request.step, zone.local_day(request.now));
+    const std::int32_t today = zone.local_day(request.now);
+    const std::int64_t today_key = key_of_day(request.kind, today, zone);
+    Period period = period_containing(request.step, today);
     for (int i = 0; i <= premake; ++i) {
         if (i > 0) {
             const Period next = period_containing(request.step, period.end_day);
@@ -216,13 +243,27 @@ Vector<PlannedPartition> missing_partitions(const PartitionPlanRequest& request,
         }
         const KeyRange range{key_of_day(request.kind, period.first_day, zone),
                              key_of_day(request.kind, period.end_day, zone)};
-        const bool taken = std::any_of(existing.begin(), existing.end(),
-                                       [&](const KeyRange& other) { return overlaps(range, other); });
-        if (taken)
+        const Vector<KeyRange> pieces = uncovered(range, existing, resource);
+        if (pieces.size() == 1 && pieces[0].lower == range.lower && pieces[0].upper == range.upper) {
+            planned.push_back(PlannedPartition{
+                period, range,
+                partition_name(request.parent_name, request.step, period, request.clip, resource)});
             continue;
-        planned.push_back(PlannedPartition{
-            period, range,
-            partition_name(request.parent_name, request.step, period, request.clip, resource)});
+        }
+        // Covered in part by partitions of an earlier step or time zone: the
+        // rest is made so that no gap is left, as pieces numbered from "_2"
+        // (the period's own name may be taken), and only what is still to
+        // come: a gap in the past has had its rows go elsewhere already.
+        int number = 2;
+        for (const KeyRange& piece : pieces) {
+            if (piece.upper <= today_key)
+                continue;
+            const std::string suffix = "_" + std::to_string(number++);
+            planned.push_back(PlannedPartition{
+                period, piece,
+                partition_name(request.parent_name, request.step, period, request.clip, resource,
+                               suffix)});
+        }
     }
     return planned;
 }

@@ -77,9 +77,10 @@ using NameClipper = std::size_t (*)(std::string_view name, std::size_t max_bytes
 // "_2026_11_27", "_2026_w48" (ISO week-numbering year and week), "_2026_11",
 // "_2026_q4", "_2026".
 String partition_suffix(PartitionStep step, const Period& period, Resource& resource);
-// <parent><suffix>, the parent name clipped so that the whole fits in 63 bytes.
+// <parent><suffix><piece>, the parent name clipped so that the whole fits in
+// 63 bytes. `piece` ("_2") tells apart two partitions of one period.
 String partition_name(std::string_view parent, PartitionStep step, const Period& period,
-                      NameClipper clip, Resource& resource);
+                      NameClipper clip, Resource& resource, std::string_view piece = {});
 
 struct PlannedPartition {
     Period period;
@@ -97,9 +98,11 @@ struct PartitionPlanRequest {
     NameClipper clip;
 };
 
-// The period holding `now` and `premake` after it, oldest first, less those
-// whose range overlaps an existing partition (a partition made by hand, or by
-// an earlier, different step, wins).
+// The period holding `now` and `premake` after it, oldest first, less what
+// existing partitions already cover (a partition made by hand, or by an
+// earlier step or time zone, wins). A period covered in part yields the
+// uncovered pieces that end after today began, named "<name>_2", "_3"...,
+// so that no gap is left ahead.
 Vector<PlannedPartition> missing_partitions(const PartitionPlanRequest& request,
                                             const Vector<KeyRange>& existing,
                                             Resource& resource);

@@ -55,12 +55,18 @@ SELECT v.relispopulated,
                  AND i.indpred IS NULL AND i.indexprs IS NULL),
        pg_catalog.bool_or(c.relkind NOT IN ('r', 'm', 'p', 'v')),
        pg_catalog.array_agg(c.oid) FILTER (WHERE c.relkind = 'v' OR c.oid = $1),
-       pg_catalog.md5(pg_catalog.string_agg(
-           pg_catalog.concat_ws(':', c.oid, c.relfilenode,
-                                pg_catalog.pg_stat_get_tuples_inserted(c.oid),
-                                pg_catalog.pg_stat_get_tuples_updated(c.oid),
-                                pg_catalog.pg_stat_get_tuples_deleted(c.oid)),
-           ',' ORDER BY c.oid) FILTER (WHERE c.relkind IN ('r', 'm') AND c.oid <> $1))
+       pg_catalog.md5(pg_catalog.concat_ws(';',
+           -- Counters restart after a crash, a failover or a reset and could
+           -- climb back to the stored values: those moments are part of it.
+           pg_catalog.pg_postmaster_start_time(),
+           pg_catalog.pg_stat_get_db_stat_reset_time(
+               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())),
+           pg_catalog.string_agg(
+               pg_catalog.concat_ws(':', c.oid, c.relfilenode,
+                                    pg_catalog.pg_stat_get_tuples_inserted(c.oid),
+                                    pg_catalog.pg_stat_get_tuples_updated(c.oid),
+                                    pg_catalog.pg_stat_get_tuples_deleted(c.oid)),
+               ',' ORDER BY c.oid) FILTER (WHERE c.relkind IN ('r', 'm') AND c.oid <> $1)))
 FROM source s
 JOIN pg_catalog.pg_class c ON c.oid = s.relid
 CROSS JOIN pg_catalog.pg_class v
@@ -115,12 +121,9 @@ ViewState read_view(Oid view, Resource& resource) {
         for (int i = 0; i < count && immutable; ++i)
             immutable = query_is_immutable(DatumGetObjectId(elements[i]));
     }
-    const auto signature = spi.text(0, 5, resource);
+    const auto signature = spi.text(0, 5, resource);  // never NULL: concat_ws
     state.judgeable = pgstat_track_counts && !unknown_kinds && immutable;
-    if (signature)
-        state.signature = *signature;
-    else
-        state.signature = "no base tables";
+    state.signature = *signature;
     return state;
 }
 

@@ -564,10 +564,59 @@ TEST(PartitionCalendar, SkipsPeriodsThatOverlapExistingPartitions) {
     EXPECT_EQ(missing_partitions(utc_daily(0), ranges({{key(2026, 11, 26), key(2026, 11, 27)}}), heap)
                   .size(),
               1u);
-    // One microsecond into the 27th is an overlap.
-    EXPECT_TRUE(missing_partitions(utc_daily(0), ranges({{key(2026, 11, 26), key(2026, 11, 27) + 1}}),
-                                   heap)
-                    .empty());
+    // One microsecond into the 27th: the rest of the 27th is still made.
+    const auto rest =
+        missing_partitions(utc_daily(0), ranges({{key(2026, 11, 26), key(2026, 11, 27) + 1}}), heap);
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(str(rest[0].name), "events_2026_11_27_2");
+    EXPECT_EQ(rest[0].range.lower, key(2026, 11, 27) + 1);
+    EXPECT_EQ(rest[0].range.upper, key(2026, 11, 28));
+}
+
+TEST(PartitionCalendar, APeriodCoveredInPartLeavesNoGap) {
+    // Monthly partitions made in UTC, then the zone moves nine hours east: the
+    // local February starts on January 31st, 15:00 UTC, inside the UTC January.
+    PartitionPlanRequest request = utc_daily(2, KeyKind::timestamptz);
+    request.step = PartitionStep::monthly;
+    const auto utc_made = missing_partitions(request, ranges({}), heap);
+    ASSERT_EQ(names_of(utc_made),
+              (std::vector<std::string>{"events_2026_11", "events_2026_12", "events_2027_01"}));
+    Vector<KeyRange> existing(&heap);
+    for (const auto& p : utc_made)
+        existing.push_back(p.range);
+    const std::int64_t nine_hours = 9 * hour;
+    const std::int64_t mar_start_local = key(2027, 3, 1) - nine_hours;
+    request.premake = 4;
+    // The real planner with a fixed UTC+9 zone.
+    struct FixedEast final : TimeZone {
+        std::int64_t start_of_day(std::int32_t day) const override {
+            return day * micros_per_day - 9 * 3600 * std::int64_t{1'000'000};
+        }
+        std::int32_t local_day(std::int64_t instant) const override {
+            const std::int64_t local = instant + 9 * 3600 * std::int64_t{1'000'000};
+            return static_cast<std::int32_t>(local / micros_per_day - (local % micros_per_day < 0));
+        }
+    } east;
+    request.zone = &east;
+    const auto filled = missing_partitions(request, existing, heap);
+    // The local November began nine hours before the UTC one: that sliver is
+    // past and stays a gap; December and January are covered; February
+    // starts where the UTC January ends (no gap, no overlap), March is whole.
+    ASSERT_EQ(names_of(filled), (std::vector<std::string>{"events_2027_02_2", "events_2027_03"}));
+    EXPECT_EQ(filled[0].range.lower, key(2027, 2, 1));
+    EXPECT_EQ(filled[0].range.upper, mar_start_local);
+    EXPECT_EQ(filled[1].range.lower, mar_start_local);
+}
+
+TEST(PartitionCalendar, AHandMadePartitionInsideAPeriodSplitsIt) {
+    PartitionPlanRequest request = utc_daily(0);
+    request.step = PartitionStep::monthly;
+    const auto plan = missing_partitions(
+        request, ranges({{key(2026, 11, 10), key(2026, 11, 20)}}), heap);
+    // Before the hand-made one lies the past; after it, the rest of the month.
+    ASSERT_EQ(names_of(plan), (std::vector<std::string>{"events_2026_11_2"}));
+    EXPECT_EQ(plan[0].range.lower, key(2026, 11, 20));
+    EXPECT_EQ(plan[0].range.upper, key(2026, 12, 1));
 }
 
 TEST(PartitionCalendar, MinvalueAndMaxvalueBoundedPartitionsWin) {
