@@ -14,19 +14,24 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_workspace_created_idx ON contacts (workspace_id, created_at);
 
--- Emails, partitioned by month on sent_at.
+-- Emails, partitioned by month on sent_at: last year's archive, the last two
+-- months, this one and the next, and a DEFAULT partition for the rest (older
+-- mail, and mail scheduled further ahead). scripts/demo.d/maintenance.sql puts
+-- the table under the maintenance worker.
 CREATE TABLE emails (
   id         bigint GENERATED ALWAYS AS IDENTITY,
   contact_id bigint NOT NULL,
   subject    text NOT NULL,
-  sent_at    timestamptz NOT NULL
+  sent_at    timestamptz NOT NULL,
+  PRIMARY KEY (id, sent_at)
 ) PARTITION BY RANGE (sent_at);
 CREATE INDEX emails_contact_sent_idx ON emails (contact_id, sent_at);
 DO $$
 DECLARE month date;
 BEGIN
-  FOR i IN -2..1 LOOP
-    month := date_trunc('month', now() AT TIME ZONE 'UTC')::date + make_interval(months => i);
+  FOREACH month IN ARRAY ARRAY(
+      SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i))::date
+      FROM unnest(ARRAY[-13, -2, -1, 0, 1]) i) LOOP
     EXECUTE format(
       'CREATE TABLE %I PARTITION OF emails FOR VALUES FROM (%L) TO (%L)',
       'emails_' || to_char(month, 'YYYY_MM'),
@@ -34,6 +39,7 @@ BEGIN
       (month + interval '1 month')::timestamp AT TIME ZONE 'UTC');
   END LOOP;
 END $$;
+CREATE TABLE emails_default PARTITION OF emails DEFAULT;
 
 INSERT INTO workspaces (name) SELECT 'workspace ' || g FROM generate_series(1, 20) g;
 INSERT INTO contacts (workspace_id, email, email_verified, created_at)
@@ -43,13 +49,34 @@ FROM generate_series(1, 5000) g;
 INSERT INTO emails (contact_id, subject, sent_at)
 SELECT 1 + g % 5000, 'Hello #' || g, now() - (g % 55) * interval '1 day'
 FROM generate_series(1, 8000) g;
+-- Older mail (into the DEFAULT partition), last year's archive, and mail
+-- scheduled two months ahead (DEFAULT too, until its partition exists).
+INSERT INTO emails (contact_id, subject, sent_at)
+SELECT 1 + g % 5000, 'Archived #' || g, now() - (100 + g % 200) * interval '1 day'
+FROM generate_series(1, 1000) g;
+INSERT INTO emails (contact_id, subject, sent_at)
+SELECT 1 + g % 5000, 'Last year #' || g,
+       (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '13 months' + (g % 28) * interval '1 day')
+         AT TIME ZONE 'UTC'
+FROM generate_series(1, 300) g;
+INSERT INTO emails (contact_id, subject, sent_at)
+SELECT 1 + g % 5000, 'Scheduled #' || g,
+       (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '2 months' + (g % 28) * interval '1 day')
+         AT TIME ZONE 'UTC'
+FROM generate_series(1, 40) g;
 
+-- Per workspace: its contacts and their latest email (scheduled ones
+-- included). scripts/demo.d/maintenance.sql schedules its refreshes.
 CREATE MATERIALIZED VIEW contact_stats AS
 SELECT c.workspace_id,
        count(*)                                   AS contacts,
        count(*) FILTER (WHERE c.email_verified)   AS verified,
-       max(c.created_at)                          AS newest_contact
+       max(c.created_at)                          AS newest_contact,
+       max(e.last_sent)                           AS last_email
 FROM contacts c
+LEFT JOIN (SELECT contact_id, max(sent_at) AS last_sent
+           FROM emails GROUP BY contact_id) e
+       ON e.contact_id = c.id
 GROUP BY c.workspace_id;
 CREATE UNIQUE INDEX contact_stats_workspace_idx ON contact_stats (workspace_id);
 
