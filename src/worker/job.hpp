@@ -55,6 +55,9 @@ struct JobOutcome {
     String action;  // "create 2", "refresh concurrently", "none", ...
     String detail;
     bool did_something = false;  // a check that found nothing to do is not logged
+    // Another session runs the job: its run records the state, not this one
+    // (whose writes would wait for that session's transaction).
+    bool running_elsewhere = false;
     std::optional<String> signature;  // refresh: the base tables it refreshed from
 };
 

@@ -119,12 +119,16 @@ void record_run(const RunRecord& record) {
     const bool failed = outcome.status == JobStatus::error || outcome.status == JobStatus::lock_timeout;
     pg::Spi spi;
     char sql[512];
+    // SKIP LOCKED: a row an open transaction holds (schedule_refresh() in a
+    // session that has not committed) must not hold up the cycle; the state
+    // is then written on the job's next run.
     snprintf(sql, sizeof sql,
              "UPDATE %s SET next_run = $2, last_run = $3, last_status = $4, last_error = $5, "
-             "consecutive_failures = $6%s WHERE %s = $1",
+             "consecutive_failures = $6%s WHERE %s = (SELECT %s FROM %s WHERE %s = $1 "
+             "FOR UPDATE SKIP LOCKED)",
              table_of(job.kind),
              job.kind == JobKind::refresh ? ", base_signature = coalesce($7, base_signature)" : "",
-             key_of(job.kind));
+             key_of(job.kind), key_of(job.kind), table_of(job.kind), key_of(job.kind));
     const bool has_signature = outcome.signature.has_value();
     spi.execute(sql,
                 {oid_param(job.target), time_param(record.next_run), time_param(record.started),
@@ -152,7 +156,8 @@ void record_checks(const Vector<Oid>& parents, std::int64_t checked, std::int64_
     spi.execute(
         "UPDATE hastecrm_perf.partition_config SET last_run = $2, next_run = $3, "
         "last_status = 'ok', last_error = NULL "
-        "WHERE parent::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1)",
+        "WHERE parent IN (SELECT parent FROM hastecrm_perf.partition_config "
+        "WHERE parent::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED)",
         {{OIDARRAYOID, array}, time_param(checked), time_param(next_run)}, false);
 }
 
@@ -167,8 +172,10 @@ void forget_job(const Job& job, std::int64_t now) {
 
 void prune_job_log(std::int64_t before) {
     pg::Spi spi;
-    spi.execute("DELETE FROM hastecrm_perf.job_log WHERE started_at < $1", {time_param(before)},
-                false);
+    // Two cycles pruning at once must not wait for each other.
+    spi.execute("DELETE FROM hastecrm_perf.job_log WHERE id IN (SELECT id FROM "
+                "hastecrm_perf.job_log WHERE started_at < $1 FOR UPDATE SKIP LOCKED)",
+                {time_param(before)}, false);
 }
 
 void save_partition_job(Oid parent, const char* step, int premake, const Datum* retention,

@@ -32,6 +32,7 @@ namespace hastecrm_perf::worker {
 namespace {
 
 constexpr int max_premake = 1000;
+constexpr std::int64_t max_retention = 1000LL * 12 * 30 * 86'400'000'000LL;  // 1000 years of 360 days
 
 void require_argument(FunctionCallInfo fcinfo, int index, const char* name) {
     if (PG_ARGISNULL(index))
@@ -67,6 +68,7 @@ void remove_job(FunctionCallInfo fcinfo, JobKind kind, const char* argument, con
     require_argument(fcinfo, 0, argument);
     const Oid target = PG_GETARG_OID(0);
     pg::require_owner(target);
+    lock_job(target);  // never while the job runs
     bool deleted = false;
     as_extension_owner([&] { deleted = delete_job(kind, target); });
     if (deleted)
@@ -102,6 +104,10 @@ HASTECRM_PERF_FUNCTION(manage_partitions) {
         if (!PG_ARGISNULL(3)) {
             settings.retention = interval_argument(fcinfo, 3);
             require_positive(*settings.retention, "retention");
+            // The cutoff must stay a timestamp PostgreSQL can represent.
+            if (interval_micros(*settings.retention) > max_retention)
+                throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE,
+                                "retention must be at most 1000 years");
         }
         const std::string action = text_argument(fcinfo, 4);
         if (action != "detach" && action != "drop")
@@ -147,6 +153,7 @@ HASTECRM_PERF_FUNCTION(schedule_refresh) {
         pg::require_owner(view);
         const Datum every = PG_GETARG_DATUM(1);
         const bool skip_unchanged = PG_GETARG_BOOL(3);
+        lock_job(view);  // never while the job runs
         as_extension_owner([&] { save_refresh_job(view, every, concurrently, skip_unchanged); });
         PG_RETURN_VOID();
     });

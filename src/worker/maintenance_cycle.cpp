@@ -62,12 +62,20 @@ JobOutcome run_job(const Job& job, Resource& resource) {
         outcome.status = JobStatus::skipped;
         outcome.action = "none";
         outcome.detail = "already running in another session";
+        outcome.running_elsewhere = true;
         return outcome;
     }
     if (job.kind == JobKind::refresh)
         return refresh_view(job, resource);
     const PartitionRequest request{job.target, job.owner, &job.partitions, true, true};
     return maintain_partitions(request, resource);
+}
+
+// In a session, a cancel (Ctrl-C, the caller's statement_timeout) stops the
+// whole call, as it would any statement.
+void stop_if_canceled(const CycleOptions& options, const std::optional<pg::Failure>& failure) {
+    if (failure && failure->canceled && options.isolation == pg::Isolation::subtransaction)
+        throw pg::Error(failure->sqlstate, failure->message.c_str());
 }
 
 void show_activity(const CycleOptions& options, const Job& job) {
@@ -98,6 +106,7 @@ void bookkeeping(const CycleOptions& options, Oid extension_owner, Resource& res
         pg::RunAs owner(extension_owner, false);
         body();
     });
+    stop_if_canceled(options, failure);
     if (failure)
         pg::call([&] {
             ereport(WARNING, (errmsg("hastecrm_perf: could not record a maintenance job: %s",
@@ -123,8 +132,15 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
     for (const Job& job : jobs) {
         const std::int64_t started = GetCurrentTimestamp();
         if (!job.target_exists) {
-            if (options.caller == InvalidOid)
-                bookkeeping(options, owner, resource, [&] { forget_job(job, started); });
+            if (options.caller != InvalidOid)
+                continue;
+            bookkeeping(options, owner, resource, [&] { forget_job(job, started); });
+            JobReport& report = reports.emplace_back(resource);
+            report.kind = job.kind;
+            report.target = job.target_name;
+            report.action = "remove";
+            report.status = JobStatus::skipped;
+            report.detail = "the target no longer exists: job removed";
             continue;
         }
         if (options.caller != InvalidOid &&
@@ -138,10 +154,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         const auto job_failure = pg::run_isolated(options.isolation, resource, [&] {
             outcome = run_job(job, resource);
         });
-        // In a session, a cancel (Ctrl-C, the caller's statement_timeout)
-        // stops the whole call, as it would any statement.
-        if (job_failure && job_failure->canceled && options.isolation == pg::Isolation::subtransaction)
-            throw pg::Error(job_failure->sqlstate, job_failure->message.c_str());
+        stop_if_canceled(options, job_failure);
         if (job_failure) {
             outcome.status = job_failure->sqlstate == ERRCODE_LOCK_NOT_AVAILABLE
                                  ? JobStatus::lock_timeout
@@ -157,8 +170,10 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         const bool failed =
             outcome.status == JobStatus::error || outcome.status == JobStatus::lock_timeout;
         const int failures = failed ? job.consecutive_failures + 1 : 0;
-        if (job.kind == JobKind::partitions && !failed && !outcome.did_something &&
-            job.consecutive_failures == 0) {
+        if (outcome.running_elsewhere) {
+            // Nothing to record.
+        } else if (job.kind == JobKind::partitions && !failed && !outcome.did_something &&
+                   job.consecutive_failures == 0) {
             checked.push_back(job.target);  // recorded together below
         } else {
             const RunRecord record{&job, &outcome, started, finished,
