@@ -1,5 +1,6 @@
 #include "worker/launcher.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/name_list.hpp"
@@ -25,6 +26,7 @@ extern "C" {
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -50,6 +52,7 @@ struct DatabaseSlot {
 };
 
 DatabaseSlot slots[max_databases];
+constexpr long watch_interval_ms = 200;
 bool reported_role = false;
 bool reported_no_slot = false;
 bool reported_too_many = false;
@@ -218,6 +221,39 @@ void start_worker(DatabaseSlot& slot, Oid role) {
     reported_no_slot = false;
 }
 
+// DROP DATABASE (and ALTER DATABASE RENAME or SET TABLESPACE) holds an
+// exclusive lock on the database while it waits, five seconds at most, for
+// the other sessions to leave. A conditional shared lock tells us.
+bool database_wanted_exclusively(Oid database) {
+    LOCKTAG tag;
+    SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, database, 0);
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    const LockAcquireResult result = LockAcquire(&tag, AccessShareLock, false, true);
+    if (result != LOCKACQUIRE_NOT_AVAIL)
+        LockRelease(&tag, AccessShareLock, false);
+    CommitTransactionCommand();
+    return result == LOCKACQUIRE_NOT_AVAIL;
+}
+
+// A worker in the middle of a long job steps aside for such a command, as
+// autovacuum workers do. Returns whether any worker still runs.
+bool watch_running_workers() {
+    bool any = false;
+    for (DatabaseSlot& slot : slots) {
+        if (!slot.in_use || !still_running(slot))
+            continue;
+        any = true;
+        if (database_wanted_exclusively(slot.database)) {
+            ereport(LOG, (errmsg("hastecrm_perf: stopping the worker of database \"%s\": the "
+                                 "database is being dropped or altered",
+                                 NameStr(slot.name))));
+            TerminateBackgroundWorker(slot.handle);
+        }
+    }
+    return any;
+}
+
 void launch_cycle() {
     MemoryContextReset(cycle_context);
     update_slots();
@@ -282,7 +318,10 @@ void hastecrm_perf_launcher_main(Datum) {
             now = GetCurrentTimestamp();
             next_cycle = TimestampTzPlusMilliseconds(now, hastecrm_perf::settings::naptime_s * 1000L);
         }
-        const long wait_ms = TimestampDifferenceMilliseconds(now, next_cycle);
+        long wait_ms = TimestampDifferenceMilliseconds(now, next_cycle);
+        // While a worker runs, look in often enough to step aside in time.
+        if (watch_running_workers())
+            wait_ms = std::min(wait_ms, watch_interval_ms);
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
                          PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
