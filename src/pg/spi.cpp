@@ -12,6 +12,26 @@ namespace {
 // table may be compressed or stored out of line.
 varlena* detoasted_text(Datum datum) { return pg_detoast_datum_packed(DatumGetTextPP(datum)); }
 
+// Parameters as SPI takes them.
+struct Arguments {
+    explicit Arguments(std::initializer_list<SqlParam> params)
+        : count(static_cast<int>(params.size())) {
+        if (count > FUNC_MAX_ARGS)
+            throw Error(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "too many SQL parameters");
+        int i = 0;
+        for (const SqlParam& param : params) {
+            types[i] = param.type;
+            values[i] = param.value;
+            nulls[i] = param.is_null ? 'n' : ' ';
+            ++i;
+        }
+    }
+    int count;
+    Oid types[FUNC_MAX_ARGS];
+    Datum values[FUNC_MAX_ARGS];
+    char nulls[FUNC_MAX_ARGS];
+};
+
 }  // namespace
 
 Spi::Spi() : exceptions_at_start_(std::uncaught_exceptions()) {
@@ -36,22 +56,29 @@ Spi::~Spi() {
 
 std::uint64_t Spi::execute(const char* sql, std::initializer_list<SqlParam> params,
                            bool read_only, long max_rows) {
-    const int count = static_cast<int>(params.size());
-    Oid types[FUNC_MAX_ARGS];
-    Datum values[FUNC_MAX_ARGS];
-    char nulls[FUNC_MAX_ARGS];
-    if (count > FUNC_MAX_ARGS)
-        throw Error(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "too many SQL parameters");
-    int i = 0;
-    for (const SqlParam& param : params) {
-        types[i] = param.type;
-        values[i] = param.value;
-        nulls[i] = param.is_null ? 'n' : ' ';
-        ++i;
-    }
+    Arguments args(params);
     const int status = call([&] {
-        return SPI_execute_with_args(sql, count, types, values, nulls, read_only, max_rows);
+        return SPI_execute_with_args(sql, args.count, args.types, args.values,
+                                     args.nulls, read_only, max_rows);
     });
+    if (status < 0)
+        throw Error(ERRCODE_INTERNAL_ERROR, "SPI query failed", SPI_result_code_string(status));
+    return SPI_processed;
+}
+
+std::uint64_t Spi::execute_kept(SPIPlanPtr* kept, const char* sql,
+                                std::initializer_list<SqlParam> params, bool read_only) {
+    Arguments args(params);
+    if (*kept == nullptr)
+        *kept = call([&] {
+            SPIPlanPtr plan = SPI_prepare(sql, args.count, args.types);
+            if (plan == nullptr || SPI_keepplan(plan) != 0)
+                elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+            return plan;
+        });
+    const SPIPlanPtr plan = *kept;
+    const int status =
+        call([&] { return SPI_execute_plan(plan, args.values, args.nulls, read_only, 0); });
     if (status < 0)
         throw Error(ERRCODE_INTERNAL_ERROR, "SPI query failed", SPI_result_code_string(status));
     return SPI_processed;

@@ -38,6 +38,13 @@ public:
     std::uint64_t execute(const char* sql, std::initializer_list<SqlParam> params,
                           bool read_only = true, long max_rows = 0);
 
+    // The same, for a statement run again and again (once per job of a
+    // cycle): planned once per backend, the plan kept in `kept` (a static of
+    // the caller's) and replanned by PostgreSQL when a catalog it depends on
+    // changes. `sql` must be the same text on every call with that `kept`.
+    std::uint64_t execute_kept(SPIPlanPtr* kept, const char* sql,
+                               std::initializer_list<SqlParam> params, bool read_only = true);
+
     // Column `column` (1-based) of row `row` of the last result.
     Datum value(std::uint64_t row, int column, bool* is_null) const;
     // A text column, copied into `resource`; nullopt for NULL.

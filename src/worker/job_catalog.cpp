@@ -52,9 +52,24 @@ const char* table_of(JobKind kind) {
 
 const char* key_of(JobKind kind) { return kind == JobKind::partitions ? "parent" : "view"; }
 
+// A job's state after a run. SKIP LOCKED: a row an open transaction holds
+// (schedule_refresh() in a session that has not committed yet) must not hold
+// up the cycle; the state is then written on the job's next run.
+constexpr const char* update_partitions_sql =
+    "UPDATE hastecrm_perf.partition_config SET next_run = $2, last_run = $3, last_status = $4, "
+    "last_error = $5, consecutive_failures = $6 WHERE parent = (SELECT parent FROM "
+    "hastecrm_perf.partition_config WHERE parent = $1 FOR UPDATE SKIP LOCKED)";
+constexpr const char* update_refresh_sql =
+    "UPDATE hastecrm_perf.refresh_config SET next_run = $2, last_run = $3, last_status = $4, "
+    "last_error = $5, consecutive_failures = $6, base_signature = coalesce($7, base_signature) "
+    "WHERE view = (SELECT view FROM hastecrm_perf.refresh_config WHERE view = $1 "
+    "FOR UPDATE SKIP LOCKED)";
+
 void insert_log(pg::Spi& spi, const Job& job, std::int64_t started, std::int64_t finished,
                 JobStatus status, const char* action, const char* detail) {
-    spi.execute(
+    static SPIPlanPtr plan = nullptr;
+    spi.execute_kept(
+        &plan,
         "INSERT INTO hastecrm_perf.job_log (kind, target, started_at, finished_at, status, "
         "detail, action) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         {text_param(kind_name(job.kind)), text_param(job.target_name), time_param(started),
@@ -118,25 +133,16 @@ void record_run(const RunRecord& record) {
     const JobOutcome& outcome = *record.outcome;
     const bool failed = outcome.status == JobStatus::error || outcome.status == JobStatus::lock_timeout;
     pg::Spi spi;
-    char sql[512];
-    // SKIP LOCKED: a row an open transaction holds (schedule_refresh() in a
-    // session that has not committed) must not hold up the cycle; the state
-    // is then written on the job's next run.
-    snprintf(sql, sizeof sql,
-             "UPDATE %s SET next_run = $2, last_run = $3, last_status = $4, last_error = $5, "
-             "consecutive_failures = $6%s WHERE %s = (SELECT %s FROM %s WHERE %s = $1 "
-             "FOR UPDATE SKIP LOCKED)",
-             table_of(job.kind),
-             job.kind == JobKind::refresh ? ", base_signature = coalesce($7, base_signature)" : "",
-             key_of(job.kind), key_of(job.kind), table_of(job.kind), key_of(job.kind));
+    static SPIPlanPtr update_plans[2];
+    const bool refresh = job.kind == JobKind::refresh;
     const bool has_signature = outcome.signature.has_value();
-    spi.execute(sql,
-                {oid_param(job.target), time_param(record.next_run), time_param(record.started),
-                 text_param(status_name(outcome.status)),
-                 failed ? text_param(outcome.detail) : text_param(nullptr),
-                 {INT4OID, Int32GetDatum(record.consecutive_failures)},
-                 has_signature ? text_param(*outcome.signature) : text_param(nullptr)},
-                false);
+    spi.execute_kept(&update_plans[refresh], refresh ? update_refresh_sql : update_partitions_sql,
+                     {oid_param(job.target), time_param(record.next_run),
+                      time_param(record.started), text_param(status_name(outcome.status)),
+                      failed ? text_param(outcome.detail) : text_param(nullptr),
+                      {INT4OID, Int32GetDatum(record.consecutive_failures)},
+                      has_signature ? text_param(*outcome.signature) : text_param(nullptr)},
+                     false);
     if (outcome.did_something || outcome.status != JobStatus::ok)
         insert_log(spi, job, record.started, record.finished, outcome.status,
                    outcome.action.c_str(), outcome.detail.c_str());
