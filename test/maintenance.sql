@@ -741,6 +741,54 @@ SELECT kind, target FROM hastecrm_perf.jobs;
 SELECT hastecrm_perf.unmanage_partitions('su_parts');
 
 --------------------------------------------------------------------------------
+-- Moving rows out of a DEFAULT partition would be a DELETE there and an
+-- INSERT into a table not attached yet: with a foreign key that references the
+-- table, or a row trigger on the default, the job refuses (and changes nothing).
+CREATE TABLE fk_parent (id int, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE fk_parent_default PARTITION OF fk_parent DEFAULT;
+INSERT INTO fk_parent VALUES (1, now());
+CREATE TABLE fk_child (id int, at timestamptz, FOREIGN KEY (id, at) REFERENCES fk_parent ON DELETE CASCADE);
+INSERT INTO fk_child VALUES (1, (SELECT at FROM fk_parent));
+SELECT hastecrm_perf.manage_partitions('fk_parent', 'monthly', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT (SELECT count(*) FROM fk_child) AS child_rows_kept,
+       (SELECT count(*) FROM pg_inherits WHERE inhparent = 'fk_parent'::regclass) AS partitions,
+       (SELECT count(*) FROM hastecrm_perf.partition_config WHERE parent = 'fk_parent'::regclass) AS managed;
+-- With no row of the new range in the default, nothing moves: no refusal.
+DELETE FROM fk_child;
+DELETE FROM fk_parent;
+SELECT hastecrm_perf.manage_partitions('fk_parent', 'monthly', 1) AS created;
+DROP TABLE fk_child, fk_parent;
+
+CREATE TABLE trg_parent (at timestamptz NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE trg_parent_default PARTITION OF trg_parent DEFAULT;
+CREATE FUNCTION trg_audit() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE TRIGGER audit AFTER INSERT OR DELETE ON trg_parent FOR EACH ROW EXECUTE FUNCTION trg_audit();
+INSERT INTO trg_parent VALUES (now());
+SELECT hastecrm_perf.manage_partitions('trg_parent', 'monthly', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent = 'trg_parent'::regclass;
+DROP TABLE trg_parent;
+DROP FUNCTION trg_audit();
+
+-- A view over an inheritance parent notices a change in a child.
+CREATE TABLE inh_parent (v int);
+CREATE TABLE inh_child () INHERITS (inh_parent);
+INSERT INTO inh_parent VALUES (1);
+CREATE MATERIALIZED VIEW inh_mv AS SELECT count(*) AS n FROM inh_parent;
+SELECT hastecrm_perf.schedule_refresh('inh_mv', '1 second');
+SELECT action, status FROM hastecrm_perf.run_maintenance() WHERE target = 'public.inh_mv';
+UPDATE hastecrm_perf.refresh_config SET next_run = NULL WHERE view = 'inh_mv'::regclass;
+SELECT action, status FROM hastecrm_perf.run_maintenance() WHERE target = 'public.inh_mv';
+INSERT INTO inh_child VALUES (2);
+SELECT pg_stat_force_next_flush();
+UPDATE hastecrm_perf.refresh_config SET next_run = NULL WHERE view = 'inh_mv'::regclass;
+SELECT action, status FROM hastecrm_perf.run_maintenance() WHERE target = 'public.inh_mv';
+SELECT n FROM inh_mv;
+DROP TABLE inh_parent CASCADE;
+SELECT count(*) AS removed FROM hastecrm_perf.run_maintenance() WHERE action = 'remove';
+
+--------------------------------------------------------------------------------
 SELECT count(*) AS jobs_left FROM hastecrm_perf.jobs;
 SET client_min_messages = warning;
 DROP TABLE steps, grow, part_over, withdef, ret, ret_old, ret_date, ret_date_2019, ret_ts, ret_ts_2020_q1,

@@ -258,11 +258,13 @@ Vector<PlannedPartition> missing_partitions(const PartitionPlanRequest& request,
         for (const KeyRange& piece : pieces) {
             if (piece.upper <= today_key)
                 continue;
-            const std::string suffix = "_" + std::to_string(number++);
+            const std::string suffix = "_" + std::to_string(number);
             planned.push_back(PlannedPartition{
                 period, piece,
                 partition_name(request.parent_name, request.step, period, request.clip, resource,
-                               suffix)});
+                               suffix),
+                number});
+            ++number;
         }
     }
     return planned;

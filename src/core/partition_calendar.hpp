@@ -86,6 +86,7 @@ struct PlannedPartition {
     Period period;
     KeyRange range;
     String name;
+    int piece = 0;  // 0: the whole period; 2, 3...: a piece of it, named "<name>_<piece>"
 };
 
 struct PartitionPlanRequest {

@@ -14,24 +14,19 @@ extern "C" {
 namespace hastecrm_perf::pg {
 
 Failure describe_current_exception(Resource& resource) {
-    Failure failure{ERRCODE_INTERNAL_ERROR, String(&resource)};
+    Failure failure{ERRCODE_INTERNAL_ERROR, String(&resource), String(&resource)};
     try {
         throw;
     } catch (const PgError& error) {
         failure.sqlstate = error.data()->sqlerrcode;
         failure.canceled = failure.sqlstate == ERRCODE_QUERY_CANCELED;
         failure.message = error.data()->message ? error.data()->message : "error";
-        if (error.data()->detail) {
-            failure.message += ": ";
-            failure.message += error.data()->detail;
-        }
+        if (error.data()->detail)
+            failure.detail = error.data()->detail;
     } catch (const Error& error) {
         failure.sqlstate = error.sqlstate();
         failure.message = error.what();
-        if (!error.detail().empty()) {
-            failure.message += ": ";
-            failure.message += error.detail();
-        }
+        failure.detail = error.detail();
     } catch (const std::bad_alloc&) {
         failure.sqlstate = ERRCODE_OUT_OF_MEMORY;
         failure.message = "out of memory";

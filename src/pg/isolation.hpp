@@ -21,7 +21,10 @@ enum class Isolation { transaction, subtransaction };
 
 struct Failure {
     int sqlstate;
-    String message;  // "message: detail" when there is a detail
+    String message;
+    // Apart: a detail may quote row data ("Key (id)=(42) ..."), which must
+    // not reach tables that readers without rights on the rows can read.
+    String detail;
     // A PostgreSQL query cancel: the user's Ctrl-C or statement_timeout. A
     // caller that contains failures may still owe it to the user to stop.
     bool canceled = false;

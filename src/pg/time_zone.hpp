@@ -16,6 +16,12 @@ public:
     std::int64_t start_of_day(std::int32_t day) const override;
     std::int32_t local_day(std::int64_t instant) const override;
 
+    // Local wall-clock time (timestamp scale) of an instant, and back. A wall
+    // time that occurs twice reads as the later; one in a gap, with the
+    // offset from before it — as timestamptz input reads them.
+    std::int64_t local_time(std::int64_t instant) const;
+    std::int64_t instant_at(std::int64_t local) const;
+
 private:
     pg_tz* zone_;
 };

@@ -6,7 +6,7 @@
 #include "pg/guard.hpp"
 #include "pg/isolation.hpp"
 #include "pg/memory.hpp"
-#include "worker/database_notices.hpp"
+#include "worker/shared_state.hpp"
 #include "worker/maintenance_cycle.hpp"
 
 extern "C" {

@@ -49,11 +49,13 @@ struct Job {
 };
 
 struct JobOutcome {
-    explicit JobOutcome(Resource& resource) : action(&resource), detail(&resource) {}
+    explicit JobOutcome(Resource& resource)
+        : action(&resource), detail(&resource), error_detail(&resource) {}
 
     JobStatus status = JobStatus::ok;
     String action;  // "create 2", "refresh concurrently", "none", ...
     String detail;
+    String error_detail;  // the server log's only (see pg::Failure)
     bool did_something = false;  // a check that found nothing to do is not logged
     // Another session runs the job: its run records the state, not this one
     // (whose writes would wait for that session's transaction).

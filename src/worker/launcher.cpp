@@ -7,7 +7,7 @@
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "settings.hpp"
-#include "worker/database_notices.hpp"
+#include "worker/shared_state.hpp"
 #include "worker/database_worker.hpp"
 
 extern "C" {
@@ -64,13 +64,13 @@ shmem_startup_hook_type previous_shmem_startup = nullptr;
 void request_shared_memory() {
     if (previous_shmem_request)
         previous_shmem_request();
-    request_notice_memory();
+    request_shared_state();
 }
 
 void startup_shared_memory() {
     if (previous_shmem_startup)
         previous_shmem_startup();
-    attach_notice_memory();
+    attach_shared_state();
 }
 
 // The slots follow worker_databases; a database keeps its slot (and so its

@@ -12,10 +12,12 @@
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
 #include "pg/identifiers.hpp"
+#include "pg/local_settings.hpp"
 #include "pg/memory.hpp"
 #include "pg/ownership.hpp"
 #include "pg/run_as.hpp"
 #include "pg/set_result.hpp"
+#include "settings.hpp"
 #include "worker/job_catalog.hpp"
 #include "worker/job_lock.hpp"
 #include "worker/maintenance_cycle.hpp"
@@ -56,6 +58,21 @@ void require_positive(const IntervalValue& interval, const char* name) {
                         std::string(name) + " must be a positive interval");
 }
 
+// Changes to a job wait for its run to end, as long as a job's own locks
+// wait: hastecrm_perf.lock_timeout.
+void wait_for_job(Oid target) {
+    pg::LocalSettings local;
+    local.set("lock_timeout", std::to_string(settings::lock_timeout_ms).c_str());
+    try {
+        lock_job(target);
+    } catch (const pg::PgError& error) {
+        if (error.data()->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+            throw;
+        throw pg::Error(ERRCODE_LOCK_NOT_AVAILABLE, "the maintenance job of this relation is running",
+                        {}, "Try again when it has ended (see pg_stat_activity).");
+    }
+}
+
 template <typename Body>
 void as_extension_owner(Body&& body) {
     pg::RunAs owner(extension_owner(), false);
@@ -68,7 +85,7 @@ void remove_job(FunctionCallInfo fcinfo, JobKind kind, const char* argument, con
     require_argument(fcinfo, 0, argument);
     const Oid target = PG_GETARG_OID(0);
     pg::require_owner(target);
-    lock_job(target);  // never while the job runs
+    wait_for_job(target);
     bool deleted = false;
     as_extension_owner([&] { deleted = delete_job(kind, target); });
     if (deleted)
@@ -116,15 +133,16 @@ HASTECRM_PERF_FUNCTION(manage_partitions) {
                             {}, "It is detach or drop.");
         settings.drop = action == "drop";
 
-        check_manageable(parent);
+        // Ownership first: a stranger's table is not even opened.
         pg::require_owner(parent);
+        check_manageable(parent);
         const Datum retention = PG_ARGISNULL(3) ? Datum(0) : PG_GETARG_DATUM(3);
         as_extension_owner([&] {
             save_partition_job(parent, step_name(settings.step), settings.premake,
                                PG_ARGISNULL(3) ? nullptr : &retention, action.c_str());
         });
         // Never beside a worker run of the same table; then what is missing now.
-        lock_job(parent);
+        wait_for_job(parent);
         auto resource = pg::ContextResource::current();
         int created = 0;
         const PartitionRequest request{parent, pg::relation_owner(parent), &settings, false, false};
@@ -149,11 +167,11 @@ HASTECRM_PERF_FUNCTION(schedule_refresh) {
         require_positive(interval_argument(fcinfo, 1), "every");
         const std::optional<bool> concurrently =
             PG_ARGISNULL(2) ? std::nullopt : std::optional<bool>(PG_GETARG_BOOL(2));
-        check_refreshable(view, concurrently);
         pg::require_owner(view);
+        check_refreshable(view, concurrently);
         const Datum every = PG_GETARG_DATUM(1);
         const bool skip_unchanged = PG_GETARG_BOOL(3);
-        lock_job(view);  // never while the job runs
+        wait_for_job(view);
         as_extension_owner([&] { save_refresh_job(view, every, concurrently, skip_unchanged); });
         PG_RETURN_VOID();
     });

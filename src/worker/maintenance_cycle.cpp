@@ -75,7 +75,7 @@ JobOutcome run_job(const Job& job, Resource& resource) {
 // whole call, as it would any statement.
 void stop_if_canceled(const CycleOptions& options, const std::optional<pg::Failure>& failure) {
     if (failure && failure->canceled && options.isolation == pg::Isolation::subtransaction)
-        throw pg::Error(failure->sqlstate, failure->message.c_str());
+        throw pg::Error(failure->sqlstate, failure->message.c_str(), failure->detail.c_str());
 }
 
 void show_activity(const CycleOptions& options, const Job& job) {
@@ -92,9 +92,12 @@ void log_failure(const CycleOptions& options, const Job& job, const JobOutcome& 
         (outcome.status != JobStatus::error && outcome.status != JobStatus::lock_timeout))
         return;
     pg::call([&] {
-        ereport(LOG, (errmsg("hastecrm_perf: %s job of %s ended with %s", kind_name(job.kind),
-                             job.target_name.c_str(), status_name(outcome.status)),
-                      errdetail_internal("%s", outcome.detail.c_str())));
+        ereport(LOG, (errmsg("hastecrm_perf: %s job of %s ended with %s: %s", kind_name(job.kind),
+                             job.target_name.c_str(), status_name(outcome.status),
+                             outcome.detail.c_str()),
+                      outcome.error_detail.empty()
+                          ? 0
+                          : errdetail_internal("%s", outcome.error_detail.c_str())));
     });
 }
 
@@ -126,7 +129,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         jobs = load_jobs(resource);
     });
     if (failure)
-        throw pg::Error(failure->sqlstate, failure->message.c_str());
+        throw pg::Error(failure->sqlstate, failure->message.c_str(), failure->detail.c_str());
 
     Vector<Oid> checked(&resource);
     for (const Job& job : jobs) {
@@ -161,6 +164,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
                                  : JobStatus::error;
             outcome.action = job.kind == JobKind::refresh ? "refresh" : "maintain";
             outcome.detail = job_failure->message;
+            outcome.error_detail = job_failure->detail;
             outcome.did_something = false;
             outcome.signature.reset();
         }

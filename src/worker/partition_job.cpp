@@ -125,6 +125,7 @@ struct PartitionedTable {
     String qualified;   // quoted, for SQL
     String schema;      // quoted
     String key_column;  // quoted
+    Oid namespace_oid = InvalidOid;
     KeyKind kind = KeyKind::timestamptz;
     Oid tablespace = InvalidOid;
     Oid default_partition = InvalidOid;
@@ -183,6 +184,7 @@ PartitionedTable read_table(Oid parent, Resource& resource) {
                  : raw.key_type == TIMESTAMPOID ? KeyKind::timestamp
                                                 : KeyKind::timestamptz;
     table.tablespace = raw.tablespace;
+    table.namespace_oid = raw.namespace_oid;
     table.default_partition = raw.default_partition;
     for (int i = 0; i < raw.ranges; ++i) {
         table.ranges.push_back(KeyRange{raw.lower[i], raw.upper[i]});
@@ -207,18 +209,16 @@ const char* type_name(KeyKind kind) {
 
 // now() - retention, computed on the wall clock of the partition time zone
 // (a month back is a calendar month back), in key units.
-std::int64_t retention_cutoff(KeyKind kind, const IntervalValue& retention) {
-    return pg::call([kind, &retention] {
+std::int64_t retention_cutoff(KeyKind kind, const IntervalValue& retention,
+                              const pg::PgTimeZone& zone) {
+    const std::int64_t local_now = zone.local_time(GetCurrentTransactionStartTimestamp());
+    const std::int64_t local_cutoff = pg::call([local_now, &retention] {
         Interval interval{retention.micros, retention.days, retention.months};
-        const Datum zone = CStringGetTextDatum(settings::partition_timezone);
-        const Datum local_now = DirectFunctionCall2(
-            timestamptz_zone, zone, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
-        const Datum local_cutoff =
-            DirectFunctionCall2(timestamp_mi_interval, local_now, IntervalPGetDatum(&interval));
-        if (kind != KeyKind::timestamptz)
-            return DatumGetTimestamp(local_cutoff);
-        return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, zone, local_cutoff));
+        return DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
+                                                     TimestampGetDatum(local_now),
+                                                     IntervalPGetDatum(&interval)));
     });
+    return kind == KeyKind::timestamptz ? zone.instant_at(local_cutoff) : local_cutoff;
 }
 
 // The insertable columns of the parent, quoted, for moving rows out of the default.
@@ -231,16 +231,39 @@ String column_list(pg::Spi& spi, Oid parent, Resource& resource) {
     return *spi.text(0, 1, resource);
 }
 
-void apply_lock_timeout(pg::LocalSettings& local) {
-    local.set("lock_timeout", std::to_string(settings::lock_timeout_ms).c_str());
+// Moving rows out of the default partition is a DELETE there and an INSERT
+// into a table not attached yet: foreign keys that reference the parent would
+// see the rows deleted (ON DELETE CASCADE would delete theirs), and row
+// triggers would see half a move. Such a move is left to the DBA.
+void refuse_unsafe_move(pg::Spi& spi, Oid parent, Oid default_partition, const String& name) {
+    spi.execute(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
+        "               WHERE c.contype = 'f' AND c.confrelid IN "
+        "                 (SELECT relid FROM pg_catalog.pg_partition_tree($1))), "
+        "       EXISTS (SELECT FROM pg_catalog.pg_trigger t "
+        "               WHERE t.tgrelid = $2 AND NOT t.tgisinternal AND t.tgenabled <> 'D' "
+        "                 AND (t.tgtype & 1) <> 0 AND (t.tgtype & 12) <> 0)",
+        {{REGCLASSOID, ObjectIdGetDatum(parent)}, {OIDOID, ObjectIdGetDatum(default_partition)}});
+    bool is_null = false;
+    const bool referenced = DatumGetBool(spi.value(0, 1, &is_null));
+    const bool triggered = DatumGetBool(spi.value(0, 2, &is_null));
+    if (!referenced && !triggered)
+        return;
+    throw pg::Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "the default partition of \"" + std::string(name.c_str()) +
+                        "\" holds rows of a new partition's range",
+                    referenced ? "Foreign keys reference the table: moving the rows would delete "
+                                 "them from the referenced side first."
+                               : "The default partition has row triggers on INSERT or DELETE: "
+                                 "they would see the rows deleted but never inserted.",
+                    "Move those rows out of the default partition by hand (or create the "
+                    "partition yourself); the job retries on every cycle.");
 }
 
 // Returns the number of rows moved out of the default partition.
 std::uint64_t create_partition(const PartitionedTable& table, Oid parent,
                                const PlannedPartition& planned, Resource& resource) {
     pg::Spi spi;
-    pg::LocalSettings local;
-    apply_lock_timeout(local);
     const String partition = concat(
         resource, {table.schema, ".", pg::quoted_identifier(planned.name.c_str(), resource)});
     const String lower = key_literal(table.kind, planned.range.lower, resource);
@@ -271,6 +294,9 @@ std::uint64_t create_partition(const PartitionedTable& table, Oid parent,
             pg::qualified_relation_name(table.default_partition, resource);
         sql = concat(resource, {"LOCK TABLE ", default_partition, " IN ACCESS EXCLUSIVE MODE"});
         spi.execute(sql.c_str(), {}, false);
+        sql = concat(resource, {"SELECT FROM ", default_partition, " WHERE ", in_range, " LIMIT 1"});
+        if (spi.execute(sql.c_str(), {}, false) > 0)
+            refuse_unsafe_move(spi, parent, table.default_partition, table.name);
         const String columns = column_list(spi, parent, resource);
         sql = concat(resource, {"WITH moved AS (DELETE FROM ", default_partition, " WHERE ",
                                 in_range, " RETURNING ", columns, ") INSERT INTO ", partition,
@@ -289,8 +315,6 @@ std::uint64_t create_partition(const PartitionedTable& table, Oid parent,
 
 void retire_partition(const PartitionedTable& table, Oid partition, bool drop, Resource& resource) {
     pg::Spi spi;
-    pg::LocalSettings local;
-    apply_lock_timeout(local);
     const String name = pg::qualified_relation_name(partition, resource);
     const String sql =
         drop ? concat(resource, {"DROP TABLE ", name})
@@ -330,6 +354,23 @@ std::optional<pg::Failure> run_action(const PartitionRequest& request, Resource&
     return pg::run_isolated(pg::Isolation::subtransaction, resource, action);
 }
 
+// A piece of a period ("_2") may find its name taken by a piece an earlier
+// step or zone left: the next free number is used.
+void name_piece_freely(const PartitionedTable& table, PartitionStep step, PlannedPartition& planned,
+                       Resource& resource) {
+    const Oid namespace_oid = table.namespace_oid;
+    const auto taken = [&](const String& name) {
+        return pg::call([&] { return get_relname_relid(name.c_str(), namespace_oid); }) !=
+               InvalidOid;
+    };
+    for (int number = planned.piece + 1; planned.piece > 0 && taken(planned.name) && number < 100;
+         ++number) {
+        planned.name = partition_name(table.name, step, planned.period, clip_name, resource,
+                                      "_" + std::to_string(number));
+        planned.piece = number;
+    }
+}
+
 }  // namespace
 
 void check_manageable(Oid parent) {
@@ -340,6 +381,9 @@ void check_manageable(Oid parent) {
 JobOutcome maintain_partitions(const PartitionRequest& request, Resource& resource, int* created) {
     JobOutcome outcome(resource);
     const PartitionSettings& settings = *request.settings;
+    // Every lock of the job, from reading the parent on, waits at most this.
+    pg::LocalSettings local;
+    local.set("lock_timeout", std::to_string(settings::lock_timeout_ms).c_str());
     const PartitionedTable table = read_table(request.parent, resource);
     const pg::PgTimeZone zone(settings::partition_timezone);
     const PartitionPlanRequest plan{settings.step,
@@ -352,8 +396,8 @@ JobOutcome maintain_partitions(const PartitionRequest& request, Resource& resour
     const Vector<PlannedPartition> missing = missing_partitions(plan, table.ranges, resource);
     Vector<std::size_t> expired(&resource);
     if (request.retire && settings.retention)
-        expired = expired_partitions(table.ranges, retention_cutoff(table.kind, *settings.retention),
-                                     resource);
+        expired = expired_partitions(
+            table.ranges, retention_cutoff(table.kind, *settings.retention, zone), resource);
     if (created)
         *created = 0;
     if (missing.empty() && expired.empty()) {
@@ -364,7 +408,11 @@ JobOutcome maintain_partitions(const PartitionRequest& request, Resource& resour
     pg::RunAs owner(request.owner, true);
     int made = 0;
     std::uint64_t moved = 0;
-    for (const PlannedPartition& planned : missing) {
+    for (const PlannedPartition& proposed : missing) {
+        PlannedPartition planned{proposed.period, proposed.range,
+                                 String(proposed.name.data(), proposed.name.size(), &resource),
+                                 proposed.piece};
+        name_piece_freely(table, settings.step, planned, resource);
         const auto failure = run_action(request, resource, [&] {
             moved += create_partition(table, request.parent, planned, resource);
         });
@@ -386,6 +434,9 @@ JobOutcome maintain_partitions(const PartitionRequest& request, Resource& resour
         if (failure) {
             note_failure(outcome, *failure,
                          concat(resource, {settings.drop ? "drop " : "detach ", name}));
+            // The parent is busy: the next ones would wait as long, each.
+            if (failure->sqlstate == ERRCODE_LOCK_NOT_AVAILABLE)
+                break;
             continue;
         }
         ++retired;

@@ -1,7 +1,10 @@
 #include "worker/view_state.hpp"
 
+#include <algorithm>
+
 #include "core/change_signature.hpp"
 #include "pg/call.hpp"
+#include "worker/shared_state.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -113,6 +116,30 @@ void add_query_of(RawState* state, Oid relid, int depth) {
     }
 }
 
+// Partitions and inheritance children, all levels at once; the ones that
+// have members of their own add only their own counters.
+void add_members(RawState* state, Oid relid, int depth) {
+    List* members = find_all_inheritors(relid, NoLock, nullptr);
+    for (int i = 0; i < list_length(members); ++i) {
+        const Oid member = list_nth_oid(members, i);
+        if (member == relid)
+            continue;
+        const char kind = get_rel_relkind(member);
+        if (kind == RELKIND_PARTITIONED_TABLE)
+            continue;
+        if (kind == RELKIND_RELATION || kind == RELKIND_MATVIEW) {
+            HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(member));
+            if (!HeapTupleIsValid(tuple))
+                continue;  // dropped meanwhile
+            const Oid storage = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relfilenode;
+            ReleaseSysCache(tuple);
+            add_counters(state, member, storage);
+        } else {
+            add_relation(state, member, depth + 1);  // foreign: not judgeable
+        }
+    }
+}
+
 void add_relation(RawState* state, Oid relid, int depth) {
     if (depth > 64) {  // views of views that deep: give up judging
         state->judgeable = false;
@@ -126,26 +153,22 @@ void add_relation(RawState* state, Oid relid, int depth) {
     const auto* form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple));
     const char kind = form->relkind;
     const Oid storage = form->relfilenode;
+    const bool has_subclass = form->relhassubclass;
     ReleaseSysCache(tuple);
     switch (kind) {
         case RELKIND_RELATION:
         case RELKIND_MATVIEW:
             add_counters(state, relid, storage);
+            // Inheritance children: the view may read them through the parent.
+            if (has_subclass)
+                add_members(state, relid, depth);
             break;
         case RELKIND_VIEW:
             add_query_of(state, relid, depth);
             break;
-        case RELKIND_PARTITIONED_TABLE: {
-            // All levels at once, the parent first; inner partitioned
-            // tables add nothing themselves.
-            List* members = find_all_inheritors(relid, NoLock, nullptr);
-            for (int i = 0; i < list_length(members); ++i) {
-                const Oid member = list_nth_oid(members, i);
-                if (member != relid && get_rel_relkind(member) != RELKIND_PARTITIONED_TABLE)
-                    add_relation(state, member, depth + 1);
-            }
+        case RELKIND_PARTITIONED_TABLE:
+            add_members(state, relid, depth);
             break;
-        }
         default:  // foreign tables and the like: no counters to trust
             state->judgeable = false;
     }
@@ -182,7 +205,10 @@ ViewState read_view_state(Oid view, Resource& resource) {
     const RawState raw = pg::call([view] { return read_raw(view); });
     const CounterEpoch epoch = pg::call([] {
         const PgStat_StatDBEntry* database = pgstat_fetch_stat_dbentry(MyDatabaseId);
-        return CounterEpoch{PgStartTime, database ? database->stat_reset_timestamp : 0};
+        // A crash restart keeps the postmaster's start time but not the
+        // counters: shared memory's own birth tells it.
+        return CounterEpoch{std::max(PgStartTime, shared_memory_epoch()),
+                            database ? database->stat_reset_timestamp : 0};
     });
     ViewState state(resource);
     state.populated = raw.populated;
