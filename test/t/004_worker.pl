@@ -206,7 +206,7 @@ $first_error = 0 unless $first_error =~ /^\d+$/;
 is(sql('postgres', qq{SELECT count(*) FILTER (WHERE status = 'error' AND detail = 'division by zero')
 	= count(*) FROM hastecrm_perf.job_log WHERE target = 'public.broken' AND id > $mark}), 't',
 	'every row of the failing view is an error');
-ok($node->log_contains(qr/LOG:  hastecrm_perf: refresh job of public.broken ended with error\n.*DETAIL:  division by zero/),
+ok($node->log_contains(qr/LOG:  hastecrm_perf: refresh job of public.broken ended with error: division by zero/),
 	'the failure is logged');
 
 # Meanwhile the other jobs go on, before and after it in each cycle.
