@@ -189,7 +189,8 @@ HASTECRM_PERF_FUNCTION(run_maintenance) {
         pg::SetResult result(fcinfo);
         auto resource = pg::ContextResource::current();
         const CycleOptions options{pg::Isolation::subtransaction,
-                                   superuser() ? InvalidOid : GetUserId(), false};
+                                   pg::call([] { return superuser(); }) ? InvalidOid : GetUserId(),
+                                   false};
         const Vector<JobReport> reports = run_cycle(options, resource);
         for (const JobReport& report : reports) {
             const std::array<Datum, 6> values{
