@@ -63,7 +63,9 @@ std::int64_t PgTimeZone::start_of_day(std::int32_t day) const {
         return instant;
     // In whole seconds, as clock changes are.
     std::int64_t after = floor_div(instant, USECS_PER_SEC);
-    std::int64_t before = after - 4 * SECS_PER_HOUR;  // surely the day before
+    std::int64_t before = after - 4 * SECS_PER_HOUR;  // the day before, but for
+    if (local_day(before * USECS_PER_SEC) >= day)     // 19th-century date-line moves
+        before = after - 48 * SECS_PER_HOUR;
     while (after - before > 1) {
         const std::int64_t middle = before + (after - before) / 2;
         if (local_day(middle * USECS_PER_SEC) >= day)

@@ -44,11 +44,13 @@ namespace {
 // One listed database. Plain data: the launcher never unwinds (proc_exit).
 struct DatabaseSlot {
     bool in_use;
-    bool listed;
+    bool listed;  // in worker_databases; else only its running worker is watched
     NameData name;
     Oid database;
     bool reported;  // "does not exist" or "cannot connect" already logged
     BackgroundWorkerHandle* handle;
+    Oid running_database;  // what the running worker is connected to
+    bool stopping;         // asked to step aside already
 };
 
 DatabaseSlot slots[max_databases];
@@ -73,6 +75,18 @@ void startup_shared_memory() {
     attach_shared_state();
 }
 
+bool still_running(DatabaseSlot& slot) {
+    if (slot.handle == nullptr)
+        return false;
+    pid_t pid = 0;
+    const BgwHandleStatus status = GetBackgroundWorkerPid(slot.handle, &pid);
+    if (status == BGWH_STARTED || status == BGWH_NOT_YET_STARTED)
+        return true;
+    pfree(slot.handle);
+    slot.handle = nullptr;
+    return false;
+}
+
 // The slots follow worker_databases; a database keeps its slot (and so its
 // running worker and its "already reported" flags) while it stays listed.
 void update_slots() {
@@ -90,7 +104,7 @@ void update_slots() {
             for (DatabaseSlot& slot : slots)
                 if (found == nullptr && !slot.in_use) {
                     found = &slot;
-                    slot = DatabaseSlot{true, false, {}, InvalidOid, false, nullptr};
+                    slot = DatabaseSlot{true, false, {}, InvalidOid, false, nullptr, InvalidOid, false};
                     namestrcpy(&slot.name, name.c_str());
                     clear_notice(static_cast<int>(&slot - slots));
                 }
@@ -106,13 +120,11 @@ void update_slots() {
         reported_too_many = unplaced > 0;
         return 0;
     });
-    // A database no longer listed: its running worker finishes its cycle alone.
+    // A database no longer listed: its running worker finishes its cycle,
+    // still watched (a DROP DATABASE may come meanwhile); then the slot frees.
     for (DatabaseSlot& slot : slots)
-        if (slot.in_use && !slot.listed) {
-            if (slot.handle)
-                pfree(slot.handle);
+        if (slot.in_use && !slot.listed && !still_running(slot))
             slot = DatabaseSlot{};
-        }
 }
 
 // The launcher is connected to the shared catalogs only, without their
@@ -137,12 +149,12 @@ void resolve_databases() {
     scan_shared_catalog(DatabaseRelationId, [](void* row) {
         const auto* database = static_cast<Form_pg_database>(row);
         for (DatabaseSlot& slot : slots)
-            if (slot.in_use && database->datallowconn &&
+            if (slot.in_use && slot.listed && database->datallowconn &&
                 std::strcmp(NameStr(slot.name), NameStr(database->datname)) == 0)
                 slot.database = database->oid;
     });
     for (DatabaseSlot& slot : slots) {
-        if (!slot.in_use)
+        if (!slot.in_use || !slot.listed)
             continue;
         if (slot.database == InvalidOid && !slot.reported)
             ereport(LOG, (errmsg("hastecrm_perf: database \"%s\" listed in "
@@ -178,18 +190,6 @@ bool resolve_role(Oid* role) {
     return false;
 }
 
-bool still_running(DatabaseSlot& slot) {
-    if (slot.handle == nullptr)
-        return false;
-    pid_t pid = 0;
-    const BgwHandleStatus status = GetBackgroundWorkerPid(slot.handle, &pid);
-    if (status == BGWH_STARTED || status == BGWH_NOT_YET_STARTED)
-        return true;
-    pfree(slot.handle);
-    slot.handle = nullptr;
-    return false;
-}
-
 void start_worker(DatabaseSlot& slot, Oid role) {
     BackgroundWorker worker{};
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -219,19 +219,24 @@ void start_worker(DatabaseSlot& slot, Oid role) {
         return;
     }
     reported_no_slot = false;
+    slot.running_database = slot.database;
+    slot.stopping = false;
 }
 
-// DROP DATABASE (and ALTER DATABASE RENAME or SET TABLESPACE) holds an
-// exclusive lock on the database while it waits, five seconds at most, for
-// the other sessions to leave. A conditional shared lock tells us.
+// DROP DATABASE, ALTER DATABASE RENAME or SET TABLESPACE (an exclusive lock
+// on the database) and CREATE DATABASE ... TEMPLATE (a share lock on the
+// template) hold their lock while they wait, five seconds at most, for the
+// other sessions of the database to leave. Every connecting session takes a
+// row-exclusive lock on its database, which conflicts with exactly those: a
+// conditional one tells us.
 bool database_wanted_exclusively(Oid database) {
     LOCKTAG tag;
     SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, database, 0);
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
-    const LockAcquireResult result = LockAcquire(&tag, AccessShareLock, false, true);
+    const LockAcquireResult result = LockAcquire(&tag, RowExclusiveLock, false, true);
     if (result != LOCKACQUIRE_NOT_AVAIL)
-        LockRelease(&tag, AccessShareLock, false);
+        LockRelease(&tag, RowExclusiveLock, false);
     CommitTransactionCommand();
     return result == LOCKACQUIRE_NOT_AVAIL;
 }
@@ -244,11 +249,12 @@ bool watch_running_workers() {
         if (!slot.in_use || !still_running(slot))
             continue;
         any = true;
-        if (database_wanted_exclusively(slot.database)) {
+        if (!slot.stopping && database_wanted_exclusively(slot.running_database)) {
             ereport(LOG, (errmsg("hastecrm_perf: stopping the worker of database \"%s\": the "
-                                 "database is being dropped or altered",
+                                 "database is being dropped, altered or copied",
                                  NameStr(slot.name))));
             TerminateBackgroundWorker(slot.handle);
+            slot.stopping = true;
         }
     }
     return any;
@@ -264,7 +270,7 @@ void launch_cycle() {
         return;
     resolve_databases();
     for (DatabaseSlot& slot : slots)
-        if (slot.in_use && slot.database != InvalidOid && !still_running(slot))
+        if (slot.in_use && slot.listed && slot.database != InvalidOid && !still_running(slot))
             start_worker(slot, role);
 }
 

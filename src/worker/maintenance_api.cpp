@@ -133,16 +133,17 @@ HASTECRM_PERF_FUNCTION(manage_partitions) {
                             {}, "It is detach or drop.");
         settings.drop = action == "drop";
 
-        // Ownership first: a stranger's table is not even opened.
+        // Ownership first: a stranger's table is not even opened. Then the job
+        // lock, before any relation lock, in the order the jobs take them.
         pg::require_owner(parent);
+        wait_for_job(parent);
         check_manageable(parent);
         const Datum retention = PG_ARGISNULL(3) ? Datum(0) : PG_GETARG_DATUM(3);
         as_extension_owner([&] {
             save_partition_job(parent, step_name(settings.step), settings.premake,
                                PG_ARGISNULL(3) ? nullptr : &retention, action.c_str());
         });
-        // Never beside a worker run of the same table; then what is missing now.
-        wait_for_job(parent);
+        // What is missing now.
         auto resource = pg::ContextResource::current();
         int created = 0;
         const PartitionRequest request{parent, pg::relation_owner(parent), &settings, false, false};
@@ -168,10 +169,10 @@ HASTECRM_PERF_FUNCTION(schedule_refresh) {
         const std::optional<bool> concurrently =
             PG_ARGISNULL(2) ? std::nullopt : std::optional<bool>(PG_GETARG_BOOL(2));
         pg::require_owner(view);
+        wait_for_job(view);
         check_refreshable(view, concurrently);
         const Datum every = PG_GETARG_DATUM(1);
         const bool skip_unchanged = PG_GETARG_BOOL(3);
-        wait_for_job(view);
         as_extension_owner([&] { save_refresh_job(view, every, concurrently, skip_unchanged); });
         PG_RETURN_VOID();
     });

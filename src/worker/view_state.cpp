@@ -34,6 +34,7 @@ struct RawState {
     int count;
     int capacity;
     TableCounters* tables;
+    List* expanded;  // views whose query was read already: each is read once
 };
 
 void add_counters(RawState* state, Oid relid, Oid storage) {
@@ -96,6 +97,11 @@ void add_relation(RawState* state, Oid relid, int depth);
 // share lock while their rules are read, as the planner would take; base
 // tables get none (their counters need none).
 void add_query_of(RawState* state, Oid relid, int depth) {
+    // Views shared by several paths are read once; a loop of views (possible
+    // with CREATE OR REPLACE VIEW) ends here too.
+    if (list_member_oid(state->expanded, relid))
+        return;
+    state->expanded = lappend_oid(state->expanded, relid);
     Relation rel = relation_open(relid, AccessShareLock);
     List* relids = NIL;
     for (int i = 0; rel->rd_rules != nullptr && i < rel->rd_rules->numLocks; ++i) {
@@ -131,7 +137,10 @@ void add_members(RawState* state, Oid relid, int depth) {
             HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(member));
             if (!HeapTupleIsValid(tuple))
                 continue;  // dropped meanwhile
-            const Oid storage = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relfilenode;
+            const auto* form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple));
+            const Oid storage = form->relfilenode;
+            if (form->relrowsecurity)
+                state->judgeable = false;
             ReleaseSysCache(tuple);
             add_counters(state, member, storage);
         } else {
@@ -141,6 +150,7 @@ void add_members(RawState* state, Oid relid, int depth) {
 }
 
 void add_relation(RawState* state, Oid relid, int depth) {
+    CHECK_FOR_INTERRUPTS();  // a vast web of views must not hold up a cancel
     if (depth > 64) {  // views of views that deep: give up judging
         state->judgeable = false;
         return;
@@ -154,6 +164,9 @@ void add_relation(RawState* state, Oid relid, int depth) {
     const char kind = form->relkind;
     const Oid storage = form->relfilenode;
     const bool has_subclass = form->relhassubclass;
+    // Row security: what a policy reads is not in the view's query.
+    if (form->relrowsecurity)
+        state->judgeable = false;
     ReleaseSysCache(tuple);
     switch (kind) {
         case RELKIND_RELATION:
