@@ -34,8 +34,6 @@ namespace hastecrm_perf::stats {
 
 namespace {
 
-shmem_request_hook_type previous_shmem_request = nullptr;
-shmem_startup_hook_type previous_shmem_startup = nullptr;
 post_parse_analyze_hook_type previous_post_parse_analyze = nullptr;
 ExecutorStart_hook_type previous_executor_start = nullptr;
 ExecutorRun_hook_type previous_executor_run = nullptr;
@@ -156,21 +154,21 @@ void statement_finished(std::uint64_t queryid, double micros) {
 
 // --- hooks ---------------------------------------------------------------------
 
+}  // namespace
+
 void request_shared_memory() {
-    if (previous_shmem_request)
-        previous_shmem_request();
     RequestAddinShmemSpace(add_size(LatencyTable::shared_size(settings::max_queries),
                                     NPlusOneTable::shared_size(
                                         NPlusOneTable::capacity_for(settings::max_queries))));
     RequestNamedLWLockTranche("hastecrm_perf", 2);
 }
 
-void startup_shared_memory() {
-    if (previous_shmem_startup)
-        previous_shmem_startup();
+void attach_shared_memory() {
     LatencyTable::attach(settings::max_queries);
     NPlusOneTable::attach(NPlusOneTable::capacity_for(settings::max_queries));
 }
+
+namespace {
 
 // EXECUTE runs its statement through the executor hooks; PREPARE and
 // DEALLOCATE only name it. Timing them too would count twice.
@@ -337,10 +335,6 @@ void process_utility(PlannedStmt* statement, const char* source, bool read_only_
 
 void install_hooks() {
     EnableQueryId();
-    previous_shmem_request = shmem_request_hook;
-    shmem_request_hook = request_shared_memory;
-    previous_shmem_startup = shmem_startup_hook;
-    shmem_startup_hook = startup_shared_memory;
     previous_post_parse_analyze = post_parse_analyze_hook;
     post_parse_analyze_hook = post_parse_analyze;
     previous_executor_start = ExecutorStart_hook;

@@ -7,4 +7,8 @@ namespace hastecrm_perf::stats {
 
 void install_hooks();
 
+// The latency and N+1 tables (module.cpp's shared-memory hooks call these).
+void request_shared_memory();
+void attach_shared_memory();
+
 }  // namespace hastecrm_perf::stats

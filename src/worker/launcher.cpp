@@ -60,21 +60,6 @@ bool reported_no_slot = false;
 bool reported_too_many = false;
 MemoryContext cycle_context = nullptr;
 
-shmem_request_hook_type previous_shmem_request = nullptr;
-shmem_startup_hook_type previous_shmem_startup = nullptr;
-
-void request_shared_memory() {
-    if (previous_shmem_request)
-        previous_shmem_request();
-    request_shared_state();
-}
-
-void startup_shared_memory() {
-    if (previous_shmem_startup)
-        previous_shmem_startup();
-    attach_shared_state();
-}
-
 bool still_running(DatabaseSlot& slot) {
     if (slot.handle == nullptr)
         return false;
@@ -287,11 +272,6 @@ void register_launcher() {
     snprintf(launcher.bgw_name, BGW_MAXLEN, "hastecrm_perf launcher");
     snprintf(launcher.bgw_type, BGW_MAXLEN, "hastecrm_perf launcher");
     RegisterBackgroundWorker(&launcher);
-
-    previous_shmem_request = shmem_request_hook;
-    shmem_request_hook = request_shared_memory;
-    previous_shmem_startup = shmem_startup_hook;
-    shmem_startup_hook = startup_shared_memory;
 }
 
 }  // namespace hastecrm_perf::worker
