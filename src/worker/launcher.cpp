@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/name_list.hpp"
+#include "pg/call.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "settings.hpp"
@@ -99,9 +100,11 @@ void update_slots() {
                 ++unplaced;
         }
         if (unplaced > 0 && !reported_too_many)
-            ereport(LOG, (errmsg("hastecrm_perf: only the first %d databases of "
-                                 "hastecrm_perf.worker_databases are maintained",
-                                 max_databases)));
+            pg::call([] {  // the list is alive here: nothing may longjmp over it
+                ereport(LOG, (errmsg("hastecrm_perf: only the first %d databases of "
+                                     "hastecrm_perf.worker_databases are maintained",
+                                     max_databases)));
+            });
         reported_too_many = unplaced > 0;
         return 0;
     });
