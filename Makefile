@@ -7,13 +7,14 @@
 #   make tap          TAP tests (each makes its own throwaway clusters)
 
 EXTENSION   = hastecrm_perf
-EXTVERSION  = 0.1
+EXTVERSION  = 0.2
 MODULE_big  = hastecrm_perf
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 PGFILEDESC  = "hastecrm_perf - database performance toolkit"
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
-SHELL_SRCS  = $(wildcard src/*.cpp src/pg/*.cpp src/reports/*.cpp src/stats/*.cpp src/worker/*.cpp)
+SHELL_SRCS  = $(wildcard src/*.cpp src/pg/*.cpp src/reports/*.cpp src/stats/*.cpp src/worker/*.cpp \
+              src/history/*.cpp src/health/*.cpp src/advice/*.cpp)
 OBJS        = $(CORE_SRCS:.cpp=.o) $(SHELL_SRCS:.cpp=.o)
 
 PG_CONFIG  ?= pg_config
@@ -63,6 +64,6 @@ PG_PERL_LIB = $(top_builddir)/src/test/perl
 tap: all
 	rm -rf tmp_check
 	TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
-	  prove -I '$(PG_PERL_LIB)' -I test/t $(PROVE_FLAGS) test/t/*.pl
+	  prove -I '$(PG_PERL_LIB)' -I test/t $(PROVE_FLAGS) $(or $(PROVE_TESTS),test/t/*.pl)
 
 EXTRA_CLEAN = build tmp_check $(OBJS:.o=.d)

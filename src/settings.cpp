@@ -26,6 +26,15 @@ bool track_nested = false;
 int max_queries = 5000;
 double slow_query_ms = 100.0;
 int n_plus_one_threshold = 10;
+char* history_database = nullptr;
+int history_interval_s = 300;
+int history_top = 200;
+int history_days = 7;
+int history_hourly_days = 90;
+int history_max_mb = 512;
+int lock_episode_ms = 1000;
+double plan_capture_ms = -1.0;
+bool plan_capture_analyze = false;
 
 namespace {
 
@@ -51,6 +60,22 @@ bool check_time_zone(char** newval, void**, GucSource) {
     if (pg_tzset(*newval) != nullptr)
         return true;
     GUC_check_errdetail("Time zone \"%s\" is not recognized.", *newval);
+    return false;
+}
+
+// 0 turns history off; below 10 s a snapshot would cost more than it tells.
+bool check_history_interval(int* newval, void**, GucSource) {
+    if (*newval == 0 || *newval >= 10)
+        return true;
+    GUC_check_errdetail("Use 0 to turn history off, or an interval of at least 10 s.");
+    return false;
+}
+
+// -1 follows slow_query_ms and -2 turns capture off; other negatives mean nothing.
+bool check_plan_capture_ms(double* newval, void**, GucSource) {
+    if (*newval >= 0.0 || *newval == -1.0 || *newval == -2.0)
+        return true;
+    GUC_check_errdetail("Use -1 to follow slow_query_ms, -2 to turn capture off, or 0 and above.");
     return false;
 }
 
@@ -106,6 +131,40 @@ void define() {
         "Executions of one statement inside a transaction that make it an N+1 suspect.",
         nullptr, &n_plus_one_threshold, 10, 2, 1000000, PGC_USERSET, 0, nullptr, nullptr,
         nullptr);
+
+    DefineCustomStringVariable(
+        "hastecrm_perf.history_database", "Database in which the worker keeps history.",
+        "Empty means the first of hastecrm_perf.worker_databases.", &history_database, "",
+        PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.history_interval", "Interval between two history snapshots.",
+        "Zero turns history off.", &history_interval_s, 300, 0, 86400, PGC_SIGHUP, GUC_UNIT_S,
+        check_history_interval, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.history_top", "Statements kept per history snapshot, by time.", nullptr,
+        &history_top, 200, 10, 5000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.history_days", "Days of snapshots and lock episodes kept.", nullptr,
+        &history_days, 7, 1, 36500, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.history_hourly_days", "Days of hourly statement rollups kept.", nullptr,
+        &history_hourly_days, 90, 1, 36500, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.history_max_mb", "Hard cap on the storage of history.",
+        "The oldest partitions are dropped first.", &history_max_mb, 512, 1, INT_MAX / 2,
+        PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "hastecrm_perf.lock_episode_ms", "Shortest lock wait recorded as a lock episode.",
+        "Zero turns lock episodes off.", &lock_episode_ms, 1000, 0, INT_MAX, PGC_SIGHUP,
+        GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomRealVariable(
+        "hastecrm_perf.plan_capture_ms", "Latency from which a statement keeps its plan.",
+        "-1 follows hastecrm_perf.slow_query_ms; -2 turns plan capture off.", &plan_capture_ms,
+        -1.0, -2.0, 86400000.0, PGC_SUSET, 0, check_plan_capture_ms, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "hastecrm_perf.plan_capture_analyze",
+        "Collects sampled timing and buffers for the plans of known slow statements.", nullptr,
+        &plan_capture_analyze, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
     MarkGUCPrefixReserved("hastecrm_perf");
 }

@@ -19,6 +19,19 @@ extern int max_queries;
 extern double slow_query_ms;
 extern int n_plus_one_threshold;
 
+// History (SPEC §8).
+extern char* history_database;
+extern int history_interval_s;
+extern int history_top;
+extern int history_days;
+extern int history_hourly_days;
+extern int history_max_mb;
+extern int lock_episode_ms;
+
+// Plan capture (SPEC §12): -1 follows slow_query_ms, -2 is off.
+extern double plan_capture_ms;
+extern bool plan_capture_analyze;
+
 // Defines every GUC; called once from _PG_init.
 void define();
 

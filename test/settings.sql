@@ -27,10 +27,20 @@ SHOW hastecrm_perf.track_nested;
 SET hastecrm_perf.track_latency = 'maybe';
 RESET hastecrm_perf.track_nested;
 
+-- Plan capture: -1 follows slow_query_ms, -2 is off, other negatives are refused.
+SET hastecrm_perf.plan_capture_ms = -2;
+SHOW hastecrm_perf.plan_capture_ms;
+SET hastecrm_perf.plan_capture_ms = 250;
+SET hastecrm_perf.plan_capture_ms = -1.5;
+SET hastecrm_perf.plan_capture_ms = -3;
+RESET hastecrm_perf.plan_capture_ms;
+
 -- Server-wide ones cannot be changed in a session.
 SET hastecrm_perf.naptime = 5;
 SET hastecrm_perf.worker_databases = 'crm';
 SET hastecrm_perf.max_queries = 100;
+SET hastecrm_perf.history_interval = 300;
+SET hastecrm_perf.lock_episode_ms = 0;
 
 -- Unknown names under our prefix are rejected, not silently kept.
 SET hastecrm_perf.no_such_setting = 1;
@@ -40,5 +50,6 @@ CREATE ROLE hastecrm_settings_user;
 SET ROLE hastecrm_settings_user;
 SET hastecrm_perf.slow_query_ms = 10;
 SET hastecrm_perf.track_latency = off;
+SET hastecrm_perf.plan_capture_ms = 0;
 RESET ROLE;
 DROP ROLE hastecrm_settings_user;
