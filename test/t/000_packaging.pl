@@ -26,7 +26,17 @@ my $ext = $meta->{provides}{hastecrm_perf};
 ok($ext, 'provides the extension');
 like($ext->{version}, $semver, 'extension version is semantic');
 ok(-f $ext->{file}, "provided file $ext->{file} exists");
-is($ext->{file}, "sql/hastecrm_perf--$default_version.sql", 'provided file is the default version script');
+# The provided file is the base install script; update scripts lead from it to
+# default_version (PostgreSQL installs the base and applies the updates).
+my ($base_version) = $ext->{file} =~ /^sql\/hastecrm_perf--([0-9.]+)\.sql$/;
+ok(defined $base_version, 'provided file is a base install script');
+my $version = $base_version // '';
+while ($version ne $default_version) {
+	my ($next) = map { /--\Q$version\E--([0-9.]+)\.sql$/ ? $1 : () } glob('sql/hastecrm_perf--*--*.sql');
+	last unless defined $next;
+	$version = $next;
+}
+is($version, $default_version, 'update scripts lead from the provided file to default_version');
 is($ext->{version}, "$default_version.0", 'META version matches default_version');
 
 my $pg = $meta->{prereqs}{runtime}{requires}{PostgreSQL};
