@@ -2,6 +2,7 @@
 // the shared memory, the statement hooks and the maintenance launcher.
 #include "settings.hpp"
 #include "stats/hooks.hpp"
+#include "stats/plan_capture.hpp"
 #include "worker/launcher.hpp"
 #include "worker/shared_state.hpp"
 
@@ -25,6 +26,7 @@ void request_shared_memory() {
     if (previous_shmem_request)
         previous_shmem_request();
     hastecrm_perf::stats::request_shared_memory();
+    hastecrm_perf::stats::request_plan_memory();
     hastecrm_perf::worker::request_shared_state();
 }
 
@@ -33,6 +35,7 @@ void startup_shared_memory() {
     if (previous_shmem_startup)
         previous_shmem_startup();
     hastecrm_perf::stats::attach_shared_memory();
+    hastecrm_perf::stats::attach_plan_memory();
     hastecrm_perf::worker::attach_shared_state();
 }
 
@@ -47,5 +50,6 @@ void _PG_init(void) {
     previous_shmem_startup = shmem_startup_hook;
     shmem_startup_hook = startup_shared_memory;
     hastecrm_perf::stats::install_hooks();
+    hastecrm_perf::stats::install_plan_capture();
     hastecrm_perf::worker::register_launcher();
 }
