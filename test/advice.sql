@@ -34,7 +34,7 @@ SELECT * FROM contacts WHERE workspace_id = 43 ORDER BY created_at DESC LIMIT 20
 -- Two narrow columns of a lookup: a covering index makes it index-only.
 SELECT id, created_at FROM contacts WHERE email = 'user77@example.com';
 -- Range plus equality: equality first.
-SELECT * FROM events WHERE happened_at >= '2026-01-05' AND account_id = 17;
+SELECT * FROM events WHERE happened_at >= timestamptz '2026-01-05' AND account_id = 17;
 -- Served by the primary key already.
 SELECT * FROM contacts WHERE id = 4242;
 -- Not a statement an index helps: it reads the whole table.

@@ -212,7 +212,7 @@ void advise_statement(const SlowStatement& statement, Vector<Suggestion>& sugges
             continue;
         const Vector<ExistingIndex> indexes = existing_indexes(table.relid, resource);
         if (!before)
-            before = plan_as_is(analyzed.query, analyzed.text);
+            before = plan_as_is(analyzed.query, analyzed.text.c_str());
         const Candidate* best = nullptr;
         PlanOutcome best_outcome{};
         double best_entry = 0;
@@ -220,7 +220,7 @@ void advise_statement(const SlowStatement& statement, Vector<Suggestion>& sugges
             if (served_already(indexes, candidate))
                 break;  // what serves the plain candidate serves the question
             const double entry = entry_bytes_of(table.use, candidate);
-            const PlanOutcome outcome = plan_with(analyzed.query, analyzed.text, table.relid, candidate, entry);
+            const PlanOutcome outcome = plan_with(analyzed.query, analyzed.text.c_str(), table.relid, candidate, entry);
             const bool pays = outcome.uses_index && outcome.cost <= (1.0 - required_cost_fall) * before->cost;
             const bool covering = !candidate.include.empty();
             if (!pays || (covering && !outcome.index_only) || (best && outcome.cost >= best_outcome.cost))

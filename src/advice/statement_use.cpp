@@ -1,5 +1,6 @@
 #include "advice/statement_use.hpp"
 
+#include "core/query_text.hpp"
 #include "pg/call.hpp"
 #include "pg/error.hpp"
 #include "pg/tree_walker.hpp"
@@ -290,10 +291,11 @@ TableStatementUse& table_for(AnalyzedStatement& out, Oid relid) {
 
 }  // namespace
 
-void analyze_statement(const char* text, AnalyzedStatement& out) {
+void analyze_statement(const char* normalized, AnalyzedStatement& out) {
+    out.text = reparsable_query(normalized, *out.tables.get_allocator().resource());
+    const char* text = out.text.c_str();
     const Collected collected = pg::call([text] { return collect(text); });
     out.query = collected.query;
-    out.text = text;
     out.tables.reserve(static_cast<std::size_t>(list_length(collected.query->rtable)));
     for (int i = 0; i < collected.refs.count; ++i) {
         const ColumnRef& ref = collected.refs.items[i];

@@ -23,9 +23,9 @@ struct TableStatementUse {
 };
 
 struct AnalyzedStatement {
-    explicit AnalyzedStatement(Resource& resource) : tables(&resource) {}
+    explicit AnalyzedStatement(Resource& resource) : text(&resource), tables(&resource) {}
     Query* query = nullptr;     // palloc'd; plan a copy of it
-    const char* text = nullptr;
+    String text;                // as it was parsed
     Vector<TableStatementUse> tables;
 };
 

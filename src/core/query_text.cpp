@@ -66,4 +66,70 @@ String normalize_query(std::string_view source, StatementRange statement,
     return out;
 }
 
+namespace {
+
+// The type names that can stand before a string literal (SQL's `type 'x'`).
+constexpr std::string_view literal_types[] = {
+    "timestamp with time zone", "timestamp without time zone", "time with time zone",
+    "time without time zone", "double precision", "timestamptz", "timestamp", "timetz", "time",
+    "date", "interval", "numeric", "decimal", "boolean", "bool", "bigint", "smallint", "integer",
+    "int8", "int4", "int2", "int", "real", "float8", "float4", "text", "varchar", "char", "bytea",
+    "uuid", "jsonb", "json", "inet", "cidr", "macaddr", "money", "xml", "point", "bit"};
+
+bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+}
+
+bool same_letters(std::string_view text, std::string_view lower) {
+    if (text.size() != lower.size())
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+String reparsable_query(std::string_view text, Resource& resource) {
+    String out(&resource);
+    out.reserve(text.size() + 16);
+    std::size_t i = 0;
+    while (i < text.size()) {
+        bool replaced = false;
+        if (i == 0 || !word_char(text[i - 1])) {
+            for (std::string_view type : literal_types) {
+                if (i + type.size() >= text.size() || !same_letters(text.substr(i, type.size()), type))
+                    continue;
+                std::size_t j = i + type.size();
+                if (text[j] != ' ')
+                    continue;
+                while (j < text.size() && text[j] == ' ')
+                    ++j;
+                if (j + 1 >= text.size() || text[j] != '$' || text[j + 1] < '0' || text[j + 1] > '9')
+                    continue;
+                std::size_t end = j + 1;
+                while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+                    ++end;
+                if (end < text.size() && word_char(text[end]))
+                    continue;
+                out.append(text.substr(j, end - j));
+                out.append("::");
+                out.append(text.substr(i, type.size()));
+                i = end;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced)
+            out.push_back(text[i++]);
+    }
+    return out;
+}
+
 }  // namespace hastecrm_perf

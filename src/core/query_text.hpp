@@ -28,4 +28,9 @@ String normalize_query(std::string_view source, StatementRange statement,
                        Vector<ConstantSpan>& constants, int highest_param, std::size_t max_bytes,
                        Resource& resource);
 
+// A normalized text that parses again: a typed literal (timestamptz '...',
+// interval '1 day') normalizes to `timestamptz $1`, which is not SQL; it
+// becomes `$1::timestamptz`, the same parameter of the same type.
+String reparsable_query(std::string_view normalized, Resource& resource);
+
 }  // namespace hastecrm_perf

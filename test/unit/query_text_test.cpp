@@ -58,5 +58,20 @@ TEST(QueryText, TextWithoutConstantsIsKept) {
     EXPECT_EQ(normalize("  VACUUM contacts\n", {}), "VACUUM contacts");
 }
 
+TEST(ReparsableQuery, TypedLiteralsBecomeCasts) {
+    auto fixed = [&](std::string_view in) {
+        const String out = reparsable_query(in, heap);
+        return std::string(out.data(), out.size());
+    };
+    EXPECT_EQ(fixed("SELECT * FROM e WHERE at >= timestamptz $1 AND id = $2"),
+              "SELECT * FROM e WHERE at >= $1::timestamptz AND id = $2");
+    EXPECT_EQ(fixed("SELECT now() - INTERVAL $1, date $12"), "SELECT now() - $1::INTERVAL, $12::date");
+    EXPECT_EQ(fixed("SELECT x FROM t WHERE ts = timestamp with time zone $3"),
+              "SELECT x FROM t WHERE ts = $3::timestamp with time zone");
+    // Names that only end like a type, a parameter that is not one, a cast: kept.
+    EXPECT_EQ(fixed("SELECT update_date $1"), "SELECT update_date $1");
+    EXPECT_EQ(fixed("SELECT $1::date, text $x, date"), "SELECT $1::date, text $x, date");
+}
+
 }  // namespace
 }  // namespace hastecrm_perf
