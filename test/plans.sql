@@ -66,6 +66,25 @@ FROM hastecrm_perf.query_plans
 WHERE queryid IN (SELECT queryid FROM hastecrm_perf.query_latency WHERE query ~ '^SELECT pg_sleep\(\$1\), b FROM plan_t WHERE a = \$2$');
 RESET hastecrm_perf.plan_capture_analyze;
 
+-- Statements run by a function are captured when they are timed anyway
+-- (track_nested), never otherwise.
+CREATE FUNCTION pg_temp.slow_inside(k int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  SELECT count(*) INTO n FROM plan_t, pg_sleep(0.02) WHERE a = k AND b IS NOT NULL;
+  RETURN n;
+END $$;
+\o /dev/null
+SELECT pg_temp.slow_inside(3);
+SET hastecrm_perf.plan_capture_ms = -2;
+SELECT pg_sleep(0.15);
+SET hastecrm_perf.plan_capture_ms = 15;
+SET hastecrm_perf.track_nested = on;
+SELECT pg_temp.slow_inside(4);
+RESET hastecrm_perf.track_nested;
+\o
+SELECT count(*) AS nested_plans, sum(calls) AS nested_calls FROM hastecrm_perf.query_plans WHERE plan ~ 'Function Scan on pg_sleep';
+
 -- Off: nothing new is kept.
 SET hastecrm_perf.plan_capture_ms = -2;
 \o /dev/null

@@ -54,6 +54,12 @@ double threshold_ms() {
 
 bool capturing() { return settings::plan_capture_ms != -2.0 && PlanTable::available() && !IsParallelWorker(); }
 
+// Statements run by functions (through SPI) are captured only when they are
+// timed anyway (track_nested): capture adds no timer of its own to them.
+bool captured_level(const QueryDesc* query) {
+    return settings::track_nested || query->dest == nullptr || query->dest->mydest != DestSPI;
+}
+
 bool known_statement(std::uint64_t queryid) {
     const std::uint64_t generation = PlanTable::generation();
     if (!known.loaded || known.generation != generation) {
@@ -169,7 +175,7 @@ void keep_slow_run(QueryDesc* query, std::uint64_t micros) {
 
 void capture_start(QueryDesc* query, int eflags) {
     const bool explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
-    const bool active = capturing() && query->plannedstmt->queryId != 0 && !explain_only;
+    const bool active = capturing() && query->plannedstmt->queryId != 0 && !explain_only && captured_level(query);
     if (active && settings::plan_capture_analyze && known_statement(query->plannedstmt->queryId) &&
         ++runs_since_instrumented >= analyze_one_in) {
         runs_since_instrumented = 0;
@@ -188,7 +194,7 @@ void capture_start(QueryDesc* query, int eflags) {
 
 void capture_end(QueryDesc* query) {
     const std::uint64_t queryid = query->plannedstmt->queryId;
-    if (capturing() && queryid != 0 && query->totaltime != nullptr &&
+    if (capturing() && queryid != 0 && query->totaltime != nullptr && captured_level(query) &&
         (query->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0) {
         InstrEndLoop(query->totaltime);
         const auto micros = static_cast<std::uint64_t>(query->totaltime->total * 1e6);

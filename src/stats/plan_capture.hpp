@@ -2,7 +2,9 @@
 // slower than hastecrm_perf.plan_capture_ms, one entry per statement and plan
 // shape, in the PlanTable.
 //
-// Below the threshold a statement costs a comparison, plus, for a statement
+// Top-level statements always, those run by functions when
+// hastecrm_perf.track_nested is on (then they are timed anyway). Below the
+// threshold a statement costs a comparison, plus, for a statement
 // that has been slow before, a shape hash and a count into its plan's entry
 // (so a plan that became fast after a new index shows its own latency). The
 // EXPLAIN text is made only for a new shape, or one whose kept sample is
