@@ -1,0 +1,172 @@
+// query_latency_buckets(le float8[]): every statement's latency histogram as a
+// Prometheus histogram on a fixed ladder of `le` bounds (seconds), cumulative
+// and monotone (core/latency_ladder.hpp), for exporters to scrape.
+#include <array>
+#include <cstdint>
+
+#include "core/latency_histogram.hpp"
+#include "core/latency_ladder.hpp"
+#include "pg/call.hpp"
+#include "pg/error.hpp"
+#include "pg/function.hpp"
+#include "pg/guard.hpp"
+#include "pg/set_result.hpp"
+#include "settings.hpp"
+#include "stats/latency_table.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+}
+
+namespace hastecrm_perf::reports {
+namespace {
+
+namespace st = hastecrm_perf::stats;
+
+constexpr double us_per_second = 1e6;
+
+void require_latency_table() {
+    if (!st::LatencyTable::available())
+        throw pg::Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "hastecrm_perf must be loaded via shared_preload_libraries",
+                        "Query latency tracking keeps its table in shared memory.",
+                        "Add hastecrm_perf to shared_preload_libraries in postgresql.conf and "
+                        "restart the server.");
+}
+
+// One entry as read under the table's lock; its cumulative counts follow in
+// a parallel array.
+struct BucketRow {
+    st::QueryKey key;
+    std::uint64_t total_us;
+    std::uint64_t count;
+};
+
+struct Ladder {
+    int size = 0;
+    const double* seconds = nullptr;  // palloc'd
+    LadderStep* steps = nullptr;      // palloc'd
+    Datum array = Datum(0);           // the le column, the same for every row
+};
+
+Ladder read_ladder(ArrayType* le) {
+    if (ARR_NDIM(le) > 1)
+        throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "le must be a one-dimensional array");
+    Datum* elements = nullptr;
+    bool* element_nulls = nullptr;
+    int count = 0;
+    pg::call([&] {
+        deconstruct_array(le, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+                          &elements, &element_nulls, &count);
+    });
+    Ladder ladder;
+    ladder.size = count;
+    auto* seconds = static_cast<double*>(pg::call([count] { return palloc0(sizeof(double) * (count + 1)); }));
+    for (int i = 0; i < count; ++i) {
+        if (element_nulls[i])
+            throw pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "le must not contain NULL bounds");
+        seconds[i] = DatumGetFloat8(elements[i]);
+    }
+    if (const char* problem = ladder_problem({seconds, static_cast<std::size_t>(count)}))
+        throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, problem, {},
+                        "Give the upper bounds in seconds, for example "
+                        "'{0.001,0.01,0.1,1,10}'; Prometheus adds +Inf itself.");
+    ladder.seconds = seconds;
+    ladder.steps = static_cast<LadderStep*>(pg::call([count] { return palloc(sizeof(LadderStep) * count); }));
+    for (int i = 0; i < count; ++i)
+        ladder.steps[i] = ladder_step(seconds[i] * us_per_second);
+    ladder.array = pg::call([&] {
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+        for (int i = 0; i < count; ++i)
+            values[i] = Float8GetDatum(seconds[i]);
+        return PointerGetDatum(construct_array(values, count, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+                                               TYPALIGN_DOUBLE));
+    });
+    return ladder;
+}
+
+Datum bigint_array(const std::uint64_t* counts, int size) {
+    return pg::call([&] {
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * size));
+        for (int i = 0; i < size; ++i)
+            values[i] = Int64GetDatum(static_cast<int64>(counts[i]));
+        return PointerGetDatum(construct_array(values, size, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+                                               TYPALIGN_DOUBLE));
+    });
+}
+
+}  // namespace
+}  // namespace hastecrm_perf::reports
+
+namespace hp = hastecrm_perf;
+namespace st = hastecrm_perf::stats;
+
+HASTECRM_PERF_FUNCTION(query_latency_buckets) {
+    const bool missing = PG_ARGISNULL(0);
+    ArrayType* le = missing ? nullptr : PG_GETARG_ARRAYTYPE_P(0);
+    return hp::pg::guard([&]() -> Datum {
+        if (missing)
+            throw hp::pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "le must not be NULL", {},
+                                "Leave it out for the default ladder of 0.5 ms to 10 s.");
+        const hp::reports::Ladder ladder = hp::reports::read_ladder(le);
+        hp::reports::require_latency_table();
+        hp::pg::SetResult result(fcinfo);
+
+        // Everything the lock covers is copied into memory allocated before it:
+        // nothing under the lock can raise.
+        const int room = hp::settings::max_queries;
+        const int width = ladder.size;
+        auto* rows = static_cast<hp::reports::BucketRow*>(
+            hp::pg::call([room] { return palloc(sizeof(hp::reports::BucketRow) * room); }));
+        auto* cumulative = static_cast<std::uint64_t*>(hp::pg::call(
+            [room, width] { return MemoryContextAllocHuge(CurrentMemoryContext, sizeof(std::uint64_t) * room * width); }));
+        const std::span<const hp::LadderStep> steps(ladder.steps, static_cast<std::size_t>(width));
+        int count = 0;
+        st::LatencyTable::for_each([&](st::QueryEntry& entry) {
+            if (count == room)
+                return;
+            const hp::LatencyHistogram histogram = hp::snapshot_latency(entry.histogram);
+            const std::uint64_t total = hp::total_count(histogram);
+            if (total == 0)
+                return;  // parsed, never finished yet (or only errors)
+            rows[count] = {entry.key, st::read_counter(entry.total_us), total};
+            hp::cumulative_counts(histogram, steps,
+                                  {cumulative + static_cast<std::size_t>(count) * width, static_cast<std::size_t>(width)});
+            ++count;
+        });
+
+        enum { userid, dbid, queryid, le_column, cumulative_column, sum_seconds, count_column, column_count };
+        std::array<Datum, column_count> values{};
+        const std::array<bool, column_count> nulls{};
+        values[le_column] = ladder.array;
+        for (int i = 0; i < count; ++i) {
+            const hp::reports::BucketRow& row = rows[i];
+            values[userid] = ObjectIdGetDatum(row.key.userid);
+            values[dbid] = ObjectIdGetDatum(row.key.dbid);
+            values[queryid] = Int64GetDatum(static_cast<int64>(row.key.queryid));
+            values[cumulative_column] =
+                hp::reports::bigint_array(cumulative + static_cast<std::size_t>(i) * width, width);
+            values[sum_seconds] = Float8GetDatum(static_cast<double>(row.total_us) / hp::reports::us_per_second);
+            values[count_column] = Int64GetDatum(static_cast<int64>(row.count));
+            result.put(values, nulls);
+        }
+        return Datum(0);
+    });
+}
+
+// (statements, capacity, evictions) of the shared latency table.
+HASTECRM_PERF_FUNCTION(latency_table_usage) {
+    return hp::pg::guard([&]() -> Datum {
+        hp::reports::require_latency_table();
+        std::int64_t statements = 0;
+        st::LatencyTable::for_each([&](st::QueryEntry&) { ++statements; });
+        hp::pg::SetResult result(fcinfo);
+        const std::array<Datum, 3> values{Int64GetDatum(statements), Int64GetDatum(hp::settings::max_queries),
+                                          Int64GetDatum(static_cast<int64>(st::LatencyTable::evictions()))};
+        const std::array<bool, 3> nulls{};
+        result.put(values, nulls);
+        return Datum(0);
+    });
+}
