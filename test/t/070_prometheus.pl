@@ -77,9 +77,9 @@ scrape_configs:
   - job_name: postgres
     static_configs:
       - targets: ['127.0.0.1:$exporter_port{metrics_primary}']
-        labels: {server: primary}
+        labels: {node: primary}
       - targets: ['127.0.0.1:$exporter_port{metrics_standby}']
-        labels: {server: standby}
+        labels: {node: standby}
 EOC
 push @programs, IPC::Run::start(
 	[ $prometheus_bin, "--config.file=$config", "--storage.tsdb.path=$dir/data",
@@ -130,7 +130,7 @@ $primary->safe_psql('app', sleeps(1, 0.006));
 my $queryid = $primary->safe_psql('postgres',
 	q{SELECT queryid FROM hastecrm_perf.query_latency WHERE query = 'SELECT $1 FROM pg_sleep($2)'});
 like($queryid, qr/^-?\d+$/, 'the workload statement has one entry');
-my $selector = qq{queryid="$queryid",server="primary"};
+my $selector = qq{queryid="$queryid",node="primary"};
 ok(wait_for('two scrapes of the warm-up',
 	sub { (promql_value("count_over_time(hastecrm_perf_statement_latency_seconds_count{$selector}[1m])") // 0) >= 2 }),
 	'Prometheus scrapes the statement histogram through the exporter');
@@ -165,7 +165,7 @@ for my $q (sort keys %ladder_bucket) {
 	ok(defined $from_rate && abs($from_rate - $ours_ms / 1000) <= $high - $low,
 		"they agree within that bucket's width");
 	my $by_database = promql_value(
-		qq{histogram_quantile($q, sum by (le) (rate(hastecrm_perf_database_latency_seconds_bucket{datname="app",server="primary"}[1m])))});
+		qq{histogram_quantile($q, sum by (le) (rate(hastecrm_perf_database_latency_seconds_bucket{datname="app",node="primary"}[1m])))});
 	ok(defined $by_database && $by_database >= $low && $by_database <= $high,
 		"p$q of rate() by database is in the same bucket")
 	  or diag('got ' . ($by_database // 'nothing'));
@@ -181,17 +181,17 @@ ok(defined $sum && abs($sum - $total_ms / 1000) < 0.001, "the sum is query_laten
 # The scrape: no error, fast, and within the series cap (50 statements of 17
 # series each: 14 bounds, +Inf, sum, count).
 for my $server ('primary', 'standby') {
-	is(promql_value(qq{up{server="$server"}}), 1, "the ${server}'s exporter is up");
-	is(promql_value(qq{pg_up{server="$server"}}), 1, "its exporter reaches the $server");
-	is(promql_value(qq{max_over_time(pg_exporter_last_scrape_error{server="$server"}[1m])}), 0,
+	is(promql_value(qq{up{node="$server"}}), 1, "the ${server}'s exporter is up");
+	is(promql_value(qq{pg_up{node="$server"}}), 1, "its exporter reaches the $server");
+	is(promql_value(qq{max_over_time(pg_exporter_last_scrape_error{node="$server"}[1m])}), 0,
 		"no scrape of the ${server} failed");
-	my $duration = promql_value(qq{max_over_time(scrape_duration_seconds{server="$server"}[1m])});
+	my $duration = promql_value(qq{max_over_time(scrape_duration_seconds{node="$server"}[1m])});
 	ok(defined $duration && $duration < 1, "every scrape of the $server took under a second ($duration s)");
 }
-is(promql_value('count(hastecrm_perf_statement_latency_seconds_count{server="primary"})'), 50,
+is(promql_value('count(hastecrm_perf_statement_latency_seconds_count{node="primary"})'), 50,
 	'at most the top 50 statements are exported');
-my $series = promql_value('count({__name__=~"hastecrm_perf_.*", server="primary"})');
-my $databases = promql_value('count(hastecrm_perf_database_latency_seconds_count{server="primary"})');
+my $series = promql_value('count({__name__=~"hastecrm_perf_.*", node="primary"})');
+my $databases = promql_value('count(hastecrm_perf_database_latency_seconds_count{node="primary"})');
 ok($series <= 50 * 17 + $databases * 17 + 30, "$series hastecrm_perf series: within the cap");
 ok(promql_value(qq{hastecrm_perf_statement_latency_seconds_count{$selector}}),
 	'the busiest statement is among them');
@@ -202,8 +202,8 @@ $holder->query_safe('BEGIN; LOCK TABLE hot IN ACCESS EXCLUSIVE MODE;');
 my $waiter = $primary->background_psql('app', wait => 0);
 $waiter->query_until(qr/^$/, "SELECT count(*) FROM hot;\n");
 ok(wait_for('the lock wait', sub {
-	(promql_value('hastecrm_perf_locks_waiters{server="primary"}') // 0) == 1
-	  && (promql_value('hastecrm_perf_locks_oldest_wait_seconds{server="primary"}') // 0) > 0 }),
+	(promql_value('hastecrm_perf_locks_waiters{node="primary"}') // 0) == 1
+	  && (promql_value('hastecrm_perf_locks_oldest_wait_seconds{node="primary"}') // 0) > 0 }),
 	'Prometheus sees the waiter and the age of its wait');
 $holder->query_safe('COMMIT;');
 $holder->quit;
@@ -215,12 +215,27 @@ $standby->safe_psql('app', sleeps(20, 0.006));
 my $standby_id = $standby->safe_psql('postgres',
 	q{SELECT queryid FROM hastecrm_perf.query_latency WHERE query = 'SELECT $1 FROM pg_sleep($2)'});
 ok(wait_for('the standby workload', sub {
-	(promql_value(qq{hastecrm_perf_statement_latency_seconds_count{queryid="$standby_id",server="standby"}}) // 0) == 20 }),
+	(promql_value(qq{hastecrm_perf_statement_latency_seconds_count{queryid="$standby_id",node="standby"}}) // 0) == 20 }),
 	'the standby\'s statements reach Prometheus');
 my $standby_p50 = promql_value(
-	qq{histogram_quantile(0.5, hastecrm_perf_statement_latency_seconds_bucket{queryid="$standby_id",server="standby"})});
+	qq{histogram_quantile(0.5, hastecrm_perf_statement_latency_seconds_bucket{queryid="$standby_id",node="standby"})});
 ok(defined $standby_p50 && $standby_p50 >= 0.005 && $standby_p50 <= 0.010, 'and its p50 is in the 6 ms bucket');
-is(promql_value('hastecrm_perf_locks_waiters{server="standby"}'), 0, 'the standby reports its lock gauges');
+is(promql_value('hastecrm_perf_locks_waiters{node="standby"}'), 0, 'the standby reports its lock gauges');
+
+# The Grafana dashboard beside the query file: every query uses only our
+# metrics and runs on this Prometheus; the latency panels have data.
+my $dashboard = decode_json(slurp_file("$ENV{TESTDIR}/contrib/prometheus/grafana-dashboard.json"));
+my @exprs = map { map { $_->{expr} } @{ $_->{targets} } } @{ $dashboard->{panels} };
+ok(@exprs >= 10, scalar(@exprs) . ' dashboard queries');
+for my $expr (@exprs) {
+	my @metrics = $expr =~ /([a-z_:]+)\{/g;
+	ok(@metrics && !grep({ !/^hastecrm_perf_/ } @metrics), "only hastecrm_perf metrics in: $expr");
+	(my $runnable = $expr) =~ s/\$__rate_interval/1m/g;
+	$runnable =~ s/\$instance/.*/g;
+	my $result = promql($runnable);
+	ok(defined $result, 'it runs on Prometheus');
+	ok(@$result > 0, 'and has data') if $expr =~ /histogram_quantile/;
+}
 
 $_->kill_kill for @programs;
 @programs = ();
