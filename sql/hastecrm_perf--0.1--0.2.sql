@@ -52,28 +52,25 @@ AS 'MODULE_PATHNAME', 'latency_table_usage';
 COMMENT ON FUNCTION hastecrm_perf.latency_table_usage() IS
   'Entries in the shared latency table, its capacity (hastecrm_perf.max_queries) and how many entries were evicted since the server started';
 
+CREATE FUNCTION hastecrm_perf.query_latency_database_buckets(
+    OUT dbid oid,
+    INOUT le float8[] DEFAULT '{0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10}',
+    OUT cumulative bigint[], OUT sum_seconds float8, OUT count bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_database_buckets';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) IS
+  'query_latency_buckets() summed per database';
+
 -- The per-database histogram is the sum over the database's entries: an
 -- entry evicted from a full table (or query_latency_reset()) takes its calls
 -- with it, which Prometheus reads as a counter reset; evictions_total says
 -- when. rate() of the per-statement series, summed, has no such step.
 CREATE VIEW hastecrm_perf.metrics_database_latency AS
-WITH entries AS MATERIALIZED (
-    SELECT b.dbid, b.le, b.cumulative, b.sum_seconds, b.count
-    FROM hastecrm_perf.query_latency_buckets() b
-), per_bound AS (
-    SELECT e.dbid, u.position, pg_catalog.sum(u.calls)::bigint AS calls
-    FROM entries e
-    CROSS JOIN LATERAL pg_catalog.unnest(e.cumulative) WITH ORDINALITY AS u(calls, position)
-    GROUP BY e.dbid, u.position
-)
-SELECT coalesce(d.datname::text, t.dbid::text) AS datname, t.le,
-       (SELECT pg_catalog.array_agg(p.calls ORDER BY p.position) FROM per_bound p WHERE p.dbid = t.dbid)
-         AS cumulative,
-       t.sum_seconds, t.count
-FROM (SELECT e.dbid, pg_catalog.min(e.le) AS le, pg_catalog.sum(e.sum_seconds) AS sum_seconds,
-             pg_catalog.sum(e.count)::bigint AS count
-      FROM entries e GROUP BY e.dbid) t
-LEFT JOIN pg_catalog.pg_database d ON d.oid = t.dbid;
+SELECT coalesce(d.datname::text, b.dbid::text) AS datname, b.le, b.cumulative, b.sum_seconds, b.count
+FROM hastecrm_perf.query_latency_database_buckets() b
+LEFT JOIN pg_catalog.pg_database d ON d.oid = b.dbid;
 COMMENT ON VIEW hastecrm_perf.metrics_database_latency IS
   'Latency histogram per database (seconds, default le ladder): the sum of its statements'' query_latency_buckets()';
 
@@ -181,9 +178,11 @@ COMMENT ON VIEW hastecrm_perf.metrics_health IS
   'Health findings per check and severity, from health()';
 
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.latency_table_usage() FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.metrics_health_findings() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.latency_table_usage() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_health_findings() TO pg_monitor;
 REVOKE ALL ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_latency_table,

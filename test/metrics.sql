@@ -70,6 +70,14 @@ FROM hastecrm_perf.metrics_database_latency d,
       FROM hastecrm_perf.query_latency_buckets() b
       WHERE b.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) s
 WHERE d.datname = current_database();
+-- The same sum on another ladder, straight from query_latency_database_buckets().
+SELECT d.le, d.cumulative = (SELECT array_agg(t ORDER BY i) FROM (
+         SELECT i, sum(c)::bigint AS t
+         FROM hastecrm_perf.query_latency_buckets('{0.002,0.010}') x,
+              unnest(x.cumulative) WITH ORDINALITY u(c, i)
+         WHERE x.dbid = d.dbid GROUP BY i) q) AS buckets_are_sum
+FROM hastecrm_perf.query_latency_database_buckets('{0.002,0.010}') d
+WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database());
 SELECT statements > 0 AND statements <= capacity AS statements_counted, capacity, evictions_total >= 0 AS evictions
 FROM hastecrm_perf.metrics_latency_table;
 
@@ -86,6 +94,8 @@ SELECT ladder, pg_temp.ladder_error(ladder::float8[])
 FROM (VALUES (NULL), ('{}'), ('{0.1,0.01}'), ('{0.1,0.1}'), ('{-0.1,1}'), ('{0.1,NaN}'),
              ('{0.1,Infinity}'), ('{-Infinity,0.1}'), ('{0.1,NULL}'), ('{{0.1,1},{2,3}}')) v(ladder);
 SELECT pg_temp.ladder_error(array(SELECT g * 0.01 FROM generate_series(1, 101) g)) AS ladder_of_101;
+SELECT * FROM hastecrm_perf.query_latency_database_buckets(NULL);
+SELECT * FROM hastecrm_perf.query_latency_database_buckets('{1,0.5}');
 SELECT count(*) > 0 AS hundred_bounds_work
 FROM hastecrm_perf.query_latency_buckets(array(SELECT g * 0.01 FROM generate_series(1, 100) g));
 -- A bound of zero or far beyond the histogram's top (134 s) is allowed.

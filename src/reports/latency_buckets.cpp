@@ -5,11 +5,13 @@
 #include <cstdint>
 
 #include "core/latency_histogram.hpp"
+#include "core/containers.hpp"
 #include "core/latency_ladder.hpp"
 #include "pg/call.hpp"
 #include "pg/error.hpp"
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
+#include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 #include "settings.hpp"
 #include "stats/latency_table.hpp"
@@ -52,6 +54,9 @@ struct Ladder {
 };
 
 Ladder read_ladder(ArrayType* le) {
+    if (le == nullptr)
+        throw pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "le must not be NULL", {},
+                        "Leave it out for the default ladder of 0.5 ms to 10 s.");
     if (ARR_NDIM(le) > 1)
         throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "le must be a one-dimensional array");
     Datum* elements = nullptr;
@@ -97,6 +102,43 @@ Datum bigint_array(const std::uint64_t* counts, int size) {
     });
 }
 
+// Every entry's cumulative counts, copied under the table's lock into memory
+// allocated before it: nothing under the lock can raise.
+struct Copied {
+    BucketRow* rows = nullptr;
+    std::uint64_t* cumulative = nullptr;  // count × width
+    int width = 0;
+    int count = 0;
+    const std::uint64_t* cumulative_of(int row) const {
+        return cumulative + static_cast<std::size_t>(row) * static_cast<std::size_t>(width);
+    }
+};
+
+Copied copy_entries(const Ladder& ladder) {
+    const int room = settings::max_queries;
+    Copied copied;
+    copied.width = ladder.size;
+    copied.rows = static_cast<BucketRow*>(pg::call([room] { return palloc(sizeof(BucketRow) * room); }));
+    const std::size_t cells = static_cast<std::size_t>(room) * static_cast<std::size_t>(ladder.size);
+    copied.cumulative = static_cast<std::uint64_t*>(
+        pg::call([cells] { return MemoryContextAllocHuge(CurrentMemoryContext, sizeof(std::uint64_t) * cells); }));
+    const std::span<const LadderStep> steps(ladder.steps, static_cast<std::size_t>(ladder.size));
+    st::LatencyTable::for_each([&](st::QueryEntry& entry) {
+        if (copied.count == room)
+            return;
+        const LatencyHistogram histogram = snapshot_latency(entry.histogram);
+        const std::uint64_t total = total_count(histogram);
+        if (total == 0)
+            return;  // parsed, never finished yet (or only errors)
+        copied.rows[copied.count] = {entry.key, st::read_counter(entry.total_us), total};
+        cumulative_counts(histogram, steps,
+                          {copied.cumulative + static_cast<std::size_t>(copied.count) * ladder.size,
+                           static_cast<std::size_t>(ladder.size)});
+        ++copied.count;
+    });
+    return copied;
+}
+
 }  // namespace
 }  // namespace hastecrm_perf::reports
 
@@ -107,49 +149,68 @@ HASTECRM_PERF_FUNCTION(query_latency_buckets) {
     const bool missing = PG_ARGISNULL(0);
     ArrayType* le = missing ? nullptr : PG_GETARG_ARRAYTYPE_P(0);
     return hp::pg::guard([&]() -> Datum {
-        if (missing)
-            throw hp::pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "le must not be NULL", {},
-                                "Leave it out for the default ladder of 0.5 ms to 10 s.");
-        const hp::reports::Ladder ladder = hp::reports::read_ladder(le);
+        const hp::reports::Ladder ladder = hp::reports::read_ladder(missing ? nullptr : le);
         hp::reports::require_latency_table();
         hp::pg::SetResult result(fcinfo);
-
-        // Everything the lock covers is copied into memory allocated before it:
-        // nothing under the lock can raise.
-        const int room = hp::settings::max_queries;
-        const int width = ladder.size;
-        auto* rows = static_cast<hp::reports::BucketRow*>(
-            hp::pg::call([room] { return palloc(sizeof(hp::reports::BucketRow) * room); }));
-        auto* cumulative = static_cast<std::uint64_t*>(hp::pg::call(
-            [room, width] { return MemoryContextAllocHuge(CurrentMemoryContext, sizeof(std::uint64_t) * room * width); }));
-        const std::span<const hp::LadderStep> steps(ladder.steps, static_cast<std::size_t>(width));
-        int count = 0;
-        st::LatencyTable::for_each([&](st::QueryEntry& entry) {
-            if (count == room)
-                return;
-            const hp::LatencyHistogram histogram = hp::snapshot_latency(entry.histogram);
-            const std::uint64_t total = hp::total_count(histogram);
-            if (total == 0)
-                return;  // parsed, never finished yet (or only errors)
-            rows[count] = {entry.key, st::read_counter(entry.total_us), total};
-            hp::cumulative_counts(histogram, steps,
-                                  {cumulative + static_cast<std::size_t>(count) * width, static_cast<std::size_t>(width)});
-            ++count;
-        });
-
+        const hp::reports::Copied copied = hp::reports::copy_entries(ladder);
         enum { userid, dbid, queryid, le_column, cumulative_column, sum_seconds, count_column, column_count };
         std::array<Datum, column_count> values{};
         const std::array<bool, column_count> nulls{};
         values[le_column] = ladder.array;
-        for (int i = 0; i < count; ++i) {
-            const hp::reports::BucketRow& row = rows[i];
+        for (int i = 0; i < copied.count; ++i) {
+            const hp::reports::BucketRow& row = copied.rows[i];
             values[userid] = ObjectIdGetDatum(row.key.userid);
             values[dbid] = ObjectIdGetDatum(row.key.dbid);
             values[queryid] = Int64GetDatum(static_cast<int64>(row.key.queryid));
-            values[cumulative_column] =
-                hp::reports::bigint_array(cumulative + static_cast<std::size_t>(i) * width, width);
+            values[cumulative_column] = hp::reports::bigint_array(copied.cumulative_of(i), ladder.size);
             values[sum_seconds] = Float8GetDatum(static_cast<double>(row.total_us) / hp::reports::us_per_second);
             values[count_column] = Int64GetDatum(static_cast<int64>(row.count));
+            result.put(values, nulls);
+        }
+        return Datum(0);
+    });
+}
+
+// The same histograms summed per database (dbid, le, cumulative,
+// sum_seconds, count): a sum of counters that only grow, while no entry of
+// the database is evicted or reset.
+HASTECRM_PERF_FUNCTION(query_latency_database_buckets) {
+    const bool missing = PG_ARGISNULL(0);
+    ArrayType* le = missing ? nullptr : PG_GETARG_ARRAYTYPE_P(0);
+    return hp::pg::guard([&]() -> Datum {
+        const hp::reports::Ladder ladder = hp::reports::read_ladder(missing ? nullptr : le);
+        hp::reports::require_latency_table();
+        hp::pg::SetResult result(fcinfo);
+        const hp::reports::Copied copied = hp::reports::copy_entries(ladder);
+        auto resource = hp::pg::ContextResource::current();
+        // Databases are few: a linear search per entry.
+        hp::Vector<hp::reports::BucketRow> databases(&resource);
+        hp::Vector<std::uint64_t> sums(&resource);
+        for (int i = 0; i < copied.count; ++i) {
+            const hp::reports::BucketRow& row = copied.rows[i];
+            std::size_t at = 0;
+            while (at < databases.size() && databases[at].key.dbid != row.key.dbid)
+                ++at;
+            if (at == databases.size()) {
+                databases.push_back({{InvalidOid, row.key.dbid, 0}, 0, 0});
+                sums.resize(sums.size() + static_cast<std::size_t>(ladder.size), 0);
+            }
+            databases[at].total_us += row.total_us;
+            databases[at].count += row.count;
+            const std::uint64_t* cumulative = copied.cumulative_of(i);
+            for (int b = 0; b < ladder.size; ++b)
+                sums[at * ladder.size + b] += cumulative[b];
+        }
+        enum { dbid, le_column, cumulative_column, sum_seconds, count_column, column_count };
+        std::array<Datum, column_count> values{};
+        const std::array<bool, column_count> nulls{};
+        values[le_column] = ladder.array;
+        for (std::size_t at = 0; at < databases.size(); ++at) {
+            values[dbid] = ObjectIdGetDatum(databases[at].key.dbid);
+            values[cumulative_column] = hp::reports::bigint_array(&sums[at * ladder.size], ladder.size);
+            values[sum_seconds] =
+                Float8GetDatum(static_cast<double>(databases[at].total_us) / hp::reports::us_per_second);
+            values[count_column] = Int64GetDatum(static_cast<int64>(databases[at].count));
             result.put(values, nulls);
         }
         return Datum(0);
