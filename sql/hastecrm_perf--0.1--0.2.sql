@@ -43,6 +43,17 @@ AS 'MODULE_PATHNAME', 'query_latency_buckets';
 COMMENT ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) IS
   'Every statement''s latency as a Prometheus histogram: cumulative counts at each le bound (seconds; +Inf is count) that only ever grow, within one of our buckets of the exact count; sum_seconds and count of its calls';
 
+CREATE FUNCTION hastecrm_perf.query_latency_buckets_top(max_rows int DEFAULT 50,
+    OUT userid oid, OUT dbid oid, OUT queryid bigint,
+    INOUT le float8[] DEFAULT '{0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10}',
+    OUT cumulative bigint[], OUT sum_seconds float8, OUT count bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_buckets_top';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) IS
+  'query_latency_buckets() of the max_rows statements with the most total time, most first (what an exporter scrapes)';
+
 CREATE FUNCTION hastecrm_perf.latency_table_usage(
     OUT statements bigint, OUT capacity bigint, OUT evictions bigint)
 RETURNS SETOF record
@@ -157,7 +168,7 @@ COMMENT ON VIEW hastecrm_perf.metrics_partitions IS
 CREATE FUNCTION hastecrm_perf.metrics_health_findings(
     OUT "check" text, OUT severity text, OUT findings bigint)
 RETURNS SETOF record
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -178,10 +189,12 @@ COMMENT ON VIEW hastecrm_perf.metrics_health IS
   'Health findings per check and severity, from health()';
 
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.latency_table_usage() FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.metrics_health_findings() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.latency_table_usage() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_health_findings() TO pg_monitor;

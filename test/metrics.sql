@@ -5,7 +5,8 @@ CREATE EXTENSION hastecrm_perf;
 \set VERBOSITY terse
 
 -- 8 sleeps of 3 ms, 2 of 20 ms, 1 of 80 ms: one statement, each sleep far
--- from the bounds of the ladder {2 ms, 10 ms, 50 ms, 500 ms}.
+-- from the bounds of the ladder {2 ms, 15 ms, 60 ms, 5 s} (a loaded machine
+-- makes a sleep longer, never shorter).
 \o /dev/null
 SELECT 1 FROM pg_sleep(0.003);
 SELECT 1 FROM pg_sleep(0.003);
@@ -28,9 +29,19 @@ SELECT count(*) AS sleeper_entries FROM sleeper;
 SELECT b.le, b.cumulative, b.count, l.calls = b.count AS count_is_calls,
        abs(b.sum_seconds * 1000 - l.total_ms) < 0.001 AS sum_is_total_time,
        b.sum_seconds BETWEEN 0.140 AND 0.5 AS sum_plausible
-FROM hastecrm_perf.query_latency_buckets('{0.002,0.010,0.050,0.5}') b
+FROM hastecrm_perf.query_latency_buckets('{0.002,0.015,0.060,5}') b
 JOIN hastecrm_perf.query_latency l USING (userid, dbid, queryid)
 WHERE b.queryid = (SELECT queryid FROM sleeper);
+-- Within the stated error: each cumulative count lies between the calls of
+-- our buckets wholly at or below the bound and those starting below it.
+SELECT bool_and(c >= (SELECT coalesce(sum(h.calls), 0) FROM hastecrm_perf.query_histogram(s.queryid) h
+                      WHERE h.upper_ms <= u.le * 1000)
+            AND c <= (SELECT coalesce(sum(h.calls), 0) FROM hastecrm_perf.query_histogram(s.queryid) h
+                      WHERE h.lower_ms < u.le * 1000)) AS within_one_bucket
+FROM sleeper s,
+     hastecrm_perf.query_latency_buckets('{0.001,0.0025,0.003,0.004,0.01,0.02,0.025,0.07,0.1}') b,
+     unnest(b.le, b.cumulative) AS u(le, c)
+WHERE b.queryid = s.queryid;
 
 -- The default ladder is SPEC §10's, in seconds; every row is cumulative
 -- (never falls with le) and ends at most at count.
@@ -78,6 +89,21 @@ SELECT d.le, d.cumulative = (SELECT array_agg(t ORDER BY i) FROM (
          WHERE x.dbid = d.dbid GROUP BY i) q) AS buckets_are_sum
 FROM hastecrm_perf.query_latency_database_buckets('{0.002,0.010}') d
 WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database());
+-- The top statements by total time, as an exporter scrapes them: the same
+-- rows as sorting query_latency_buckets() (ties in key order).
+SELECT (SELECT array_agg(ROW(userid, dbid, queryid, cumulative, count)::text)
+        FROM hastecrm_perf.query_latency_buckets_top(5, '{0.002,0.010}'))
+       = (SELECT array_agg(ROW(userid, dbid, queryid, cumulative, count)::text)
+          FROM (SELECT * FROM hastecrm_perf.query_latency_buckets('{0.002,0.010}')
+                ORDER BY sum_seconds DESC, dbid, userid, queryid LIMIT 5) x) AS top_is_sorted,
+       (SELECT count(*) FROM hastecrm_perf.query_latency_buckets_top()) <= 50 AS fifty_by_default,
+       (SELECT count(*) FROM hastecrm_perf.query_latency_buckets_top(100000))
+       = (SELECT count(*) FROM hastecrm_perf.query_latency_buckets()) AS all_when_fewer;
+SELECT * FROM hastecrm_perf.query_latency_buckets_top(NULL);
+SELECT * FROM hastecrm_perf.query_latency_buckets_top(0);
+SELECT * FROM hastecrm_perf.query_latency_buckets_top(-1);
+SELECT * FROM hastecrm_perf.query_latency_buckets_top(100001);
+SELECT * FROM hastecrm_perf.query_latency_buckets_top(5, '{0.5,NaN}');
 SELECT statements > 0 AND statements <= capacity AS statements_counted, capacity, evictions_total >= 0 AS evictions
 FROM hastecrm_perf.metrics_latency_table;
 
@@ -174,6 +200,7 @@ CREATE ROLE metrics_plain;
 CREATE ROLE metrics_monitor IN ROLE pg_monitor;
 SET ROLE metrics_plain;
 SELECT count(*) FROM hastecrm_perf.query_latency_buckets();
+SELECT count(*) FROM hastecrm_perf.query_latency_buckets_top();
 SELECT * FROM hastecrm_perf.metrics_database_latency;
 SELECT * FROM hastecrm_perf.metrics_locks;
 SELECT * FROM hastecrm_perf.metrics_jobs;
@@ -183,6 +210,7 @@ SELECT * FROM hastecrm_perf.metrics_latency_table;
 RESET ROLE;
 SET ROLE metrics_monitor;
 SELECT (SELECT count(*) > 0 FROM hastecrm_perf.query_latency_buckets()) AS buckets,
+       (SELECT count(*) > 0 FROM hastecrm_perf.query_latency_buckets_top()) AS top_buckets,
        (SELECT count(*) > 0 FROM hastecrm_perf.metrics_database_latency) AS database_latency,
        (SELECT waiters FROM hastecrm_perf.metrics_locks) AS waiters,
        (SELECT count(*) FROM hastecrm_perf.metrics_jobs) AS job_kinds,

@@ -1,7 +1,9 @@
 // query_latency_buckets(le float8[]): every statement's latency histogram as a
 // Prometheus histogram on a fixed ladder of `le` bounds (seconds), cumulative
 // and monotone (core/latency_ladder.hpp), for exporters to scrape.
+#include <algorithm>
 #include <array>
+#include <numeric>
 #include <cstdint>
 
 #include "core/latency_histogram.hpp"
@@ -145,6 +147,31 @@ Copied copy_entries(const Ladder& ladder) {
 namespace hp = hastecrm_perf;
 namespace st = hastecrm_perf::stats;
 
+namespace hastecrm_perf::reports {
+namespace {
+
+// The rows of query_latency_buckets(), in the order of `order` (indices of copied rows).
+void put_statements(pg::SetResult& result, const Ladder& ladder, const Copied& copied,
+                    std::span<const int> order) {
+    enum { userid, dbid, queryid, le_column, cumulative_column, sum_seconds, count_column, column_count };
+    std::array<Datum, column_count> values{};
+    const std::array<bool, column_count> nulls{};
+    values[le_column] = ladder.array;
+    for (const int i : order) {
+        const BucketRow& row = copied.rows[i];
+        values[userid] = ObjectIdGetDatum(row.key.userid);
+        values[dbid] = ObjectIdGetDatum(row.key.dbid);
+        values[queryid] = Int64GetDatum(static_cast<int64>(row.key.queryid));
+        values[cumulative_column] = bigint_array(copied.cumulative_of(i), ladder.size);
+        values[sum_seconds] = Float8GetDatum(static_cast<double>(row.total_us) / us_per_second);
+        values[count_column] = Int64GetDatum(static_cast<int64>(row.count));
+        result.put(values, nulls);
+    }
+}
+
+}  // namespace
+}  // namespace hastecrm_perf::reports
+
 HASTECRM_PERF_FUNCTION(query_latency_buckets) {
     const bool missing = PG_ARGISNULL(0);
     ArrayType* le = missing ? nullptr : PG_GETARG_ARRAYTYPE_P(0);
@@ -153,20 +180,51 @@ HASTECRM_PERF_FUNCTION(query_latency_buckets) {
         hp::reports::require_latency_table();
         hp::pg::SetResult result(fcinfo);
         const hp::reports::Copied copied = hp::reports::copy_entries(ladder);
-        enum { userid, dbid, queryid, le_column, cumulative_column, sum_seconds, count_column, column_count };
-        std::array<Datum, column_count> values{};
-        const std::array<bool, column_count> nulls{};
-        values[le_column] = ladder.array;
-        for (int i = 0; i < copied.count; ++i) {
-            const hp::reports::BucketRow& row = copied.rows[i];
-            values[userid] = ObjectIdGetDatum(row.key.userid);
-            values[dbid] = ObjectIdGetDatum(row.key.dbid);
-            values[queryid] = Int64GetDatum(static_cast<int64>(row.key.queryid));
-            values[cumulative_column] = hp::reports::bigint_array(copied.cumulative_of(i), ladder.size);
-            values[sum_seconds] = Float8GetDatum(static_cast<double>(row.total_us) / hp::reports::us_per_second);
-            values[count_column] = Int64GetDatum(static_cast<int64>(row.count));
-            result.put(values, nulls);
-        }
+        auto resource = hp::pg::ContextResource::current();
+        hp::Vector<int> order(&resource);
+        order.resize(static_cast<std::size_t>(copied.count));
+        std::iota(order.begin(), order.end(), 0);
+        hp::reports::put_statements(result, ladder, copied, {order.data(), order.size()});
+        return Datum(0);
+    });
+}
+
+// The `max_rows` statements with the most total time, most first: what an
+// exporter scrapes, without building the rows of the others.
+HASTECRM_PERF_FUNCTION(query_latency_buckets_top) {
+    const bool missing_rows = PG_ARGISNULL(0);
+    const int32 max_rows = missing_rows ? 0 : PG_GETARG_INT32(0);
+    const bool missing = PG_ARGISNULL(1);
+    ArrayType* le = missing ? nullptr : PG_GETARG_ARRAYTYPE_P(1);
+    return hp::pg::guard([&]() -> Datum {
+        if (missing_rows)
+            throw hp::pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "max_rows must not be NULL");
+        if (max_rows < 1 || max_rows > 100000)
+            throw hp::pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "max_rows must be between 1 and 100000",
+                                {}, "Each statement is about 17 series in Prometheus: 50 is the usual cap.");
+        const hp::reports::Ladder ladder = hp::reports::read_ladder(missing ? nullptr : le);
+        hp::reports::require_latency_table();
+        hp::pg::SetResult result(fcinfo);
+        const hp::reports::Copied copied = hp::reports::copy_entries(ladder);
+        auto resource = hp::pg::ContextResource::current();
+        hp::Vector<int> order(&resource);
+        order.resize(static_cast<std::size_t>(copied.count));
+        std::iota(order.begin(), order.end(), 0);
+        // Most total time first; ties in key order, so the set is stable between scrapes.
+        const auto busier = [&](int a, int b) {
+            const hp::reports::BucketRow& x = copied.rows[a];
+            const hp::reports::BucketRow& y = copied.rows[b];
+            if (x.total_us != y.total_us)
+                return x.total_us > y.total_us;
+            if (x.key.dbid != y.key.dbid)
+                return x.key.dbid < y.key.dbid;
+            if (x.key.userid != y.key.userid)
+                return x.key.userid < y.key.userid;
+            return static_cast<int64>(x.key.queryid) < static_cast<int64>(y.key.queryid);  // as SQL orders bigint
+        };
+        const std::size_t kept = std::min(order.size(), static_cast<std::size_t>(max_rows));
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end(), busier);
+        hp::reports::put_statements(result, ladder, copied, {order.data(), kept});
         return Datum(0);
     });
 }

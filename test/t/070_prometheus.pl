@@ -244,5 +244,17 @@ for my $log (glob("$dir/*.log")) {
 	unlike($text, qr/level=error/, "no error in " . ($log =~ s{.*/}{}r));
 }
 $standby->stop;
+
+# Without the library preloaded the latency functions say what is missing.
+$primary->append_conf('postgresql.conf', "shared_preload_libraries = ''");
+$primary->restart;
+for my $function ('query_latency_buckets()', 'query_latency_database_buckets()', 'latency_table_usage()') {
+	my ($ret, $out, $err) = $primary->psql('postgres', "SELECT * FROM hastecrm_perf.$function",
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	like($err, qr/ERROR:  55000: hastecrm_perf must be loaded via shared_preload_libraries/,
+		"$function without preloading: SQLSTATE 55000 naming the setting");
+}
+is($primary->safe_psql('postgres', 'SELECT waiters FROM hastecrm_perf.metrics_locks'), 0,
+	'the lock gauges need no preloading');
 $primary->stop;
 done_testing();
