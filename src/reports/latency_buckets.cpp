@@ -1,13 +1,14 @@
-// query_latency_buckets(le float8[]): every statement's latency histogram as a
-// Prometheus histogram on a fixed ladder of `le` bounds (seconds), cumulative
-// and monotone (core/latency_ladder.hpp), for exporters to scrape.
+// query_latency_buckets(le float8[]) and its top-N and per-database forms:
+// every statement's latency histogram as a Prometheus histogram on a fixed
+// ladder of `le` bounds (seconds), cumulative and monotone
+// (core/latency_ladder.hpp), for exporters to scrape; and the table's usage.
 #include <algorithm>
 #include <array>
-#include <numeric>
 #include <cstdint>
+#include <numeric>
 
-#include "core/latency_histogram.hpp"
 #include "core/containers.hpp"
+#include "core/latency_histogram.hpp"
 #include "core/latency_ladder.hpp"
 #include "pg/call.hpp"
 #include "pg/error.hpp"
@@ -21,7 +22,6 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/array.h"
-#include "utils/lsyscache.h"
 }
 
 namespace hastecrm_perf::reports {
@@ -50,8 +50,7 @@ struct BucketRow {
 
 struct Ladder {
     int size = 0;
-    const double* seconds = nullptr;  // palloc'd
-    LadderStep* steps = nullptr;      // palloc'd
+    LadderStep* steps = nullptr;  // palloc'd
     Datum array = Datum(0);           // the le column, the same for every row
 };
 
@@ -70,7 +69,7 @@ Ladder read_ladder(ArrayType* le) {
     });
     Ladder ladder;
     ladder.size = count;
-    auto* seconds = static_cast<double*>(pg::call([count] { return palloc0(sizeof(double) * (count + 1)); }));
+    auto* seconds = static_cast<double*>(pg::call([count] { return palloc(sizeof(double) * (count > 0 ? count : 1)); }));
     for (int i = 0; i < count; ++i) {
         if (element_nulls[i])
             throw pg::Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "le must not contain NULL bounds");
@@ -80,7 +79,6 @@ Ladder read_ladder(ArrayType* le) {
         throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, problem, {},
                         "Give the upper bounds in seconds, for example "
                         "'{0.001,0.01,0.1,1,10}'; Prometheus adds +Inf itself.");
-    ladder.seconds = seconds;
     ladder.steps = static_cast<LadderStep*>(pg::call([count] { return palloc(sizeof(LadderStep) * count); }));
     for (int i = 0; i < count; ++i)
         ladder.steps[i] = ladder_step(seconds[i] * us_per_second);
