@@ -188,22 +188,59 @@ SELECT f."check", f.severity, f.findings FROM hastecrm_perf.metrics_health_findi
 COMMENT ON VIEW hastecrm_perf.metrics_health IS
   'Health findings per check and severity, from health()';
 
+-- The history tables come with the snapshot job (SPEC §8): their age is
+-- reported only where they exist and hold a snapshot (the history database).
+CREATE FUNCTION hastecrm_perf.metrics_history_snapshot(
+    OUT datname text, OUT last_snapshot_age_seconds float8)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    history regclass := pg_catalog.to_regclass('hastecrm_perf.database_history');
+    last timestamptz;
+BEGIN
+    IF history IS NULL OR NOT EXISTS (
+        SELECT FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = history AND a.attname = 'snapshot_at'
+          AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.max(snapshot_at) FROM hastecrm_perf.database_history' INTO last;
+    IF last IS NULL THEN
+        RETURN;
+    END IF;
+    datname := pg_catalog.current_database();
+    last_snapshot_age_seconds := pg_catalog.date_part('epoch', pg_catalog.now() - last);
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION hastecrm_perf.metrics_history_snapshot() IS
+  'Seconds since the last history snapshot of this database''s history tables (no row where there is none)';
+
+CREATE VIEW hastecrm_perf.metrics_history AS
+SELECT h.datname, h.last_snapshot_age_seconds FROM hastecrm_perf.metrics_history_snapshot() h;
+COMMENT ON VIEW hastecrm_perf.metrics_history IS
+  'Age of the last history snapshot kept in this database, in seconds';
+
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.latency_table_usage() FROM PUBLIC;
 REVOKE ALL ON FUNCTION hastecrm_perf.metrics_health_findings() FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.metrics_history_snapshot() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.latency_table_usage() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_health_findings() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_history_snapshot() TO pg_monitor;
 REVOKE ALL ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_latency_table,
     hastecrm_perf.metrics_locks, hastecrm_perf.metrics_jobs, hastecrm_perf.metrics_partitions,
-    hastecrm_perf.metrics_health FROM PUBLIC;
+    hastecrm_perf.metrics_health, hastecrm_perf.metrics_history FROM PUBLIC;
 GRANT SELECT ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_latency_table,
     hastecrm_perf.metrics_locks, hastecrm_perf.metrics_jobs, hastecrm_perf.metrics_partitions,
-    hastecrm_perf.metrics_health TO pg_monitor;
+    hastecrm_perf.metrics_health, hastecrm_perf.metrics_history TO pg_monitor;
 
 -- (end of metrics)
 

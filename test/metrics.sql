@@ -195,6 +195,36 @@ BEGIN
 END
 $$;
 
+-- History snapshot age: from database_history where it exists (else a
+-- stand-in for the test), no row where it does not or holds nothing.
+DO $$
+DECLARE
+    stand_in boolean := to_regclass('hastecrm_perf.database_history') IS NULL;
+    agree boolean;
+BEGIN
+    IF stand_in THEN
+        IF EXISTS (SELECT FROM hastecrm_perf.metrics_history) THEN
+            RAISE EXCEPTION 'a snapshot age without history';
+        END IF;
+        CREATE TABLE hastecrm_perf.database_history (snapshot_at timestamptz NOT NULL);
+        IF EXISTS (SELECT FROM hastecrm_perf.metrics_history) THEN
+            RAISE EXCEPTION 'a snapshot age without a snapshot';
+        END IF;
+        INSERT INTO hastecrm_perf.database_history VALUES (now() - interval '90 seconds'), (now() - interval '1 hour');
+    END IF;
+    EXECUTE $q$
+        SELECT (SELECT ROW(datname, last_snapshot_age_seconds)::text FROM hastecrm_perf.metrics_history)
+               IS NOT DISTINCT FROM
+               (SELECT ROW(current_database(), date_part('epoch', now() - max(snapshot_at)))::text
+                FROM hastecrm_perf.database_history HAVING max(snapshot_at) IS NOT NULL)$q$ INTO agree;
+    IF stand_in THEN
+        agree := agree AND (SELECT last_snapshot_age_seconds = 90 FROM hastecrm_perf.metrics_history);
+        DROP TABLE hastecrm_perf.database_history;
+    END IF;
+    RAISE NOTICE 'metrics_history is the age of the last snapshot: %', agree;
+END
+$$;
+
 -- Privileges: pg_monitor reads every family; others nothing.
 CREATE ROLE metrics_plain;
 CREATE ROLE metrics_monitor IN ROLE pg_monitor;
@@ -207,6 +237,7 @@ SELECT * FROM hastecrm_perf.metrics_jobs;
 SELECT * FROM hastecrm_perf.metrics_partitions;
 SELECT * FROM hastecrm_perf.metrics_health;
 SELECT * FROM hastecrm_perf.metrics_latency_table;
+SELECT * FROM hastecrm_perf.metrics_history;
 RESET ROLE;
 SET ROLE metrics_monitor;
 SELECT (SELECT count(*) > 0 FROM hastecrm_perf.query_latency_buckets()) AS buckets,
@@ -216,6 +247,7 @@ SELECT (SELECT count(*) > 0 FROM hastecrm_perf.query_latency_buckets()) AS bucke
        (SELECT count(*) FROM hastecrm_perf.metrics_jobs) AS job_kinds,
        (SELECT count(*) FROM hastecrm_perf.metrics_partitions) AS partitioned_tables,
        (SELECT count(*) >= 0 FROM hastecrm_perf.metrics_health) AS health_readable,
+       (SELECT count(*) >= 0 FROM hastecrm_perf.metrics_history) AS history_readable,
        (SELECT capacity FROM hastecrm_perf.metrics_latency_table) AS capacity;
 RESET ROLE;
 DROP ROLE metrics_plain, metrics_monitor;
