@@ -26,8 +26,221 @@
 
 
 -- Metrics for monitoring systems (SPEC §10) -----------------------------------
+--
+-- For Prometheus through postgres_exporter (contrib/prometheus/): base units
+-- (seconds, bytes, ratios 0-1), text labels, a few rows each. Every family is
+-- its own small view, so that one that cannot be computed here is absent
+-- instead of faked, and a scrape reads only what it asks for.
 
+CREATE FUNCTION hastecrm_perf.query_latency_buckets(
+    OUT userid oid, OUT dbid oid, OUT queryid bigint,
+    INOUT le float8[] DEFAULT '{0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10}',
+    OUT cumulative bigint[], OUT sum_seconds float8, OUT count bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_buckets';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) IS
+  'Every statement''s latency as a Prometheus histogram: cumulative counts at each le bound (seconds; +Inf is count) that only ever grow, within one of our buckets of the exact count; sum_seconds and count of its calls';
 
+CREATE FUNCTION hastecrm_perf.query_latency_buckets_top(max_rows int DEFAULT 50,
+    OUT userid oid, OUT dbid oid, OUT queryid bigint,
+    INOUT le float8[] DEFAULT '{0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10}',
+    OUT cumulative bigint[], OUT sum_seconds float8, OUT count bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_buckets_top';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) IS
+  'query_latency_buckets() of the max_rows statements with the most total time, most first (what an exporter scrapes)';
+
+CREATE FUNCTION hastecrm_perf.latency_table_usage(
+    OUT statements bigint, OUT capacity bigint, OUT evictions bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'latency_table_usage';
+COMMENT ON FUNCTION hastecrm_perf.latency_table_usage() IS
+  'Entries in the shared latency table, its capacity (hastecrm_perf.max_queries) and how many entries were evicted since the server started';
+
+CREATE FUNCTION hastecrm_perf.query_latency_database_buckets(
+    OUT dbid oid,
+    INOUT le float8[] DEFAULT '{0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10}',
+    OUT cumulative bigint[], OUT sum_seconds float8, OUT count bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'query_latency_database_buckets';
+COMMENT ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) IS
+  'query_latency_buckets() summed per database';
+
+-- The per-database histogram is the sum over the database's entries: an
+-- entry evicted from a full table (or query_latency_reset()) takes its calls
+-- with it, which Prometheus reads as a counter reset; evictions_total says
+-- when. rate() of the per-statement series, summed, has no such step.
+CREATE VIEW hastecrm_perf.metrics_database_latency AS
+SELECT coalesce(d.datname::text, b.dbid::text) AS datname, b.le, b.cumulative, b.sum_seconds, b.count
+FROM hastecrm_perf.query_latency_database_buckets() b
+LEFT JOIN pg_catalog.pg_database d ON d.oid = b.dbid;
+COMMENT ON VIEW hastecrm_perf.metrics_database_latency IS
+  'Latency histogram per database (seconds, default le ladder): the sum of its statements'' query_latency_buckets()';
+
+CREATE VIEW hastecrm_perf.metrics_latency_table AS
+SELECT u.statements, u.capacity, u.evictions AS evictions_total
+FROM hastecrm_perf.latency_table_usage() u;
+COMMENT ON VIEW hastecrm_perf.metrics_latency_table IS
+  'The shared latency table: statements tracked, capacity, entries evicted (a counter since server start)';
+
+CREATE VIEW hastecrm_perf.metrics_locks AS
+SELECT pg_catalog.count(*) FILTER (WHERE c.depth > 0) AS waiters,
+       pg_catalog.count(*) FILTER (WHERE c.depth = 0) AS root_blockers,
+       coalesce(pg_catalog.date_part('epoch', pg_catalog.max(c.waiting_for)), 0)::float8
+         AS oldest_wait_seconds
+FROM hastecrm_perf.lock_chains() c;
+COMMENT ON VIEW hastecrm_perf.metrics_locks IS
+  'Heavyweight lock waits on the server now (from lock_chains()): sessions waiting, root blockers, the oldest wait in seconds (0 when none waits)';
+
+-- Failures are gauges: job_log is pruned after job_log_days and
+-- consecutive_failures restarts at a success, so neither is a counter.
+CREATE VIEW hastecrm_perf.metrics_jobs AS
+SELECT pg_catalog.current_database()::text AS datname, j.kind,
+       pg_catalog.count(*) AS jobs,
+       pg_catalog.count(*) FILTER (WHERE j.consecutive_failures > 0) AS failing,
+       coalesce(pg_catalog.max(j.consecutive_failures), 0) AS max_consecutive_failures,
+       (SELECT pg_catalog.count(*) FROM hastecrm_perf.job_log l
+        WHERE l.kind = j.kind AND l.status IN ('error', 'lock_timeout')
+          AND l.started_at > pg_catalog.now() - interval '1 hour') AS failures_last_hour
+FROM hastecrm_perf.jobs j
+GROUP BY j.kind;
+COMMENT ON VIEW hastecrm_perf.metrics_jobs IS
+  'Maintenance jobs of this database per kind: how many, how many failed their last run, the longest failure streak, failed runs in the last hour';
+
+-- The periods a partition job keeps made: the one holding now and `premake`
+-- after it, in hastecrm_perf.partition_timezone. A period is missing when no
+-- partition (other than DEFAULT) holds its point now + k steps.
+CREATE VIEW hastecrm_perf.metrics_partitions AS
+WITH managed AS (
+    SELECT p.parent, p.premake,
+           CASE p.step WHEN 'daily' THEN interval '1 day' WHEN 'weekly' THEN interval '7 days'
+                       WHEN 'monthly' THEN interval '1 month' WHEN 'quarterly' THEN interval '3 months'
+                       ELSE interval '1 year' END AS step,
+           coalesce(pg_catalog.current_setting('hastecrm_perf.partition_timezone', true), 'UTC') AS zone,
+           (SELECT a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype
+            FROM pg_catalog.pg_partitioned_table pt
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+            WHERE pt.partrelid = p.parent) AS zoned_key
+    FROM hastecrm_perf.partition_config p
+), bounds AS (
+    SELECT i.inhparent AS parent, m[1] AS low, m[2] AS high
+    FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    CROSS JOIN LATERAL pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+        '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') AS m
+    WHERE i.inhparent IN (SELECT parent FROM managed)
+), ranges AS (
+    SELECT b.parent,
+           CASE WHEN b.low = 'MINVALUE' THEN '-infinity'::timestamp
+                WHEN m.zoned_key THEN pg_catalog.btrim(b.low, '''')::timestamptz AT TIME ZONE m.zone
+                ELSE pg_catalog.btrim(b.low, '''')::timestamp END AS low,
+           CASE WHEN b.high = 'MAXVALUE' THEN 'infinity'::timestamp
+                WHEN m.zoned_key THEN pg_catalog.btrim(b.high, '''')::timestamptz AT TIME ZONE m.zone
+                ELSE pg_catalog.btrim(b.high, '''')::timestamp END AS high
+    FROM bounds b JOIN managed m ON m.parent = b.parent
+)
+SELECT pg_catalog.current_database()::text AS datname,
+       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                m.parent::oid::text) AS parent,
+       m.premake AS premake,
+       (SELECT pg_catalog.count(*)
+        FROM pg_catalog.generate_series(0, m.premake) AS k
+        WHERE NOT EXISTS (
+            SELECT FROM ranges r
+            WHERE r.parent = m.parent
+              AND r.low <= (pg_catalog.now() AT TIME ZONE m.zone) + k * m.step
+              AND (pg_catalog.now() AT TIME ZONE m.zone) + k * m.step < r.high)) AS missing_ahead
+FROM managed m
+LEFT JOIN pg_catalog.pg_class c ON c.oid = m.parent
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
+COMMENT ON VIEW hastecrm_perf.metrics_partitions IS
+  'Per managed partitioned table of this database: premake, and how many of the periods it should hold now (the current one and premake ahead) have no partition';
+
+-- health() comes with the health checks: counted only where it exists.
+CREATE FUNCTION hastecrm_perf.metrics_health_findings(
+    OUT "check" text, OUT severity text, OUT findings bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regprocedure('hastecrm_perf.health()') IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE
+        'SELECT h."check"::text, h.severity::text, pg_catalog.count(*)
+         FROM hastecrm_perf.health() h GROUP BY 1, 2 ORDER BY 1, 2';
+END
+$$;
+COMMENT ON FUNCTION hastecrm_perf.metrics_health_findings() IS
+  'Findings of hastecrm_perf.health() per check and severity (no rows where health() does not exist)';
+
+CREATE VIEW hastecrm_perf.metrics_health AS
+SELECT f."check", f.severity, f.findings FROM hastecrm_perf.metrics_health_findings() f;
+COMMENT ON VIEW hastecrm_perf.metrics_health IS
+  'Health findings per check and severity, from health()';
+
+-- The history tables come with the snapshot job (SPEC §8): their age is
+-- reported only where they exist and hold a snapshot (the history database).
+CREATE FUNCTION hastecrm_perf.metrics_history_snapshot(
+    OUT datname text, OUT last_snapshot_age_seconds float8)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    history regclass := pg_catalog.to_regclass('hastecrm_perf.database_history');
+    last timestamptz;
+BEGIN
+    IF history IS NULL OR NOT EXISTS (
+        SELECT FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = history AND a.attname = 'snapshot_at'
+          AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.max(snapshot_at) FROM hastecrm_perf.database_history' INTO last;
+    IF last IS NULL THEN
+        RETURN;
+    END IF;
+    datname := pg_catalog.current_database();
+    last_snapshot_age_seconds := pg_catalog.date_part('epoch', pg_catalog.now() - last);
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION hastecrm_perf.metrics_history_snapshot() IS
+  'Seconds since the last history snapshot of this database''s history tables (no row where there is none)';
+
+CREATE VIEW hastecrm_perf.metrics_history AS
+SELECT h.datname, h.last_snapshot_age_seconds FROM hastecrm_perf.metrics_history_snapshot() h;
+COMMENT ON VIEW hastecrm_perf.metrics_history IS
+  'Age of the last history snapshot kept in this database, in seconds';
+
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.latency_table_usage() FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.metrics_health_findings() FROM PUBLIC;
+REVOKE ALL ON FUNCTION hastecrm_perf.metrics_history_snapshot() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets(float8[]) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_buckets_top(int, float8[]) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.query_latency_database_buckets(float8[]) TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.latency_table_usage() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_health_findings() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.metrics_history_snapshot() TO pg_monitor;
+REVOKE ALL ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_latency_table,
+    hastecrm_perf.metrics_locks, hastecrm_perf.metrics_jobs, hastecrm_perf.metrics_partitions,
+    hastecrm_perf.metrics_health, hastecrm_perf.metrics_history FROM PUBLIC;
+GRANT SELECT ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_latency_table,
+    hastecrm_perf.metrics_locks, hastecrm_perf.metrics_jobs, hastecrm_perf.metrics_partitions,
+    hastecrm_perf.metrics_health, hastecrm_perf.metrics_history TO pg_monitor;
 
 -- (end of metrics)
 
