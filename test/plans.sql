@@ -33,9 +33,16 @@ WHERE queryid IN (SELECT queryid FROM hastecrm_perf.query_latency WHERE query ~ 
 CREATE INDEX plan_t_a ON plan_t (a);
 ANALYZE plan_t;
 \o /dev/null
+-- A fast run on the new plan gets the new plan its row (with its own
+-- latency), then a slow one counts into it.
+SET hastecrm_perf.plan_capture_ms = -2;
+SELECT pg_sleep(0.15);
+SET hastecrm_perf.plan_capture_ms = 15;
+SELECT pg_sleep(0.0), b FROM plan_t WHERE a = 10;
 SELECT pg_sleep(0.02), b FROM plan_t WHERE a = 9;
 \o
 SELECT plan ~ '^Seq Scan' AS seq_scan, plan ~ 'Index Scan using plan_t_a' AS index_scan, calls,
+       max_ms >= 20 AS had_slow_run,
        plan ~ 'Index Cond: \(a = \?\)' AS constant_masked
 FROM hastecrm_perf.query_plans
 WHERE queryid IN (SELECT queryid FROM hastecrm_perf.query_latency WHERE query ~ '^SELECT pg_sleep\(\$1\), b FROM plan_t WHERE a = \$2$')

@@ -147,7 +147,8 @@ const char* explain_text(QueryDesc* query, bool analyzed) {
     return es->str->data;
 }
 
-void keep_slow_run(QueryDesc* query, std::uint64_t micros) {
+// Keeps this run's plan: a new entry, or a better sample for the entry.
+void keep_run(QueryDesc* query, std::uint64_t micros) {
     pg::guard([&] {
         const PlanKey key = key_of(query);
         const TimestampTz now = GetCurrentTimestamp();
@@ -198,10 +199,12 @@ void capture_end(QueryDesc* query) {
         (query->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0) {
         InstrEndLoop(query->totaltime);
         const auto micros = static_cast<std::uint64_t>(query->totaltime->total * 1e6);
+        // A statement slow once keeps counting its runs by plan, and a new
+        // shape of it gets its row even when it is fast (a new index).
         if (static_cast<double>(micros) >= threshold_ms() * 1000.0)
-            keep_slow_run(query, micros);
-        else if (known_statement(queryid))
-            PlanTable::record(key_of(query), micros, GetCurrentTimestamp());
+            keep_run(query, micros);
+        else if (known_statement(queryid) && !PlanTable::record(key_of(query), micros, GetCurrentTimestamp()))
+            keep_run(query, micros);
     }
     if (previous_end)
         previous_end(query);
