@@ -87,3 +87,106 @@ SELECT status, count(*) FROM hastecrm_perf.run_maintenance() GROUP BY 1;
 SELECT target, action, status, detail FROM hastecrm_perf.run_maintenance() ORDER BY target;
 SELECT hastecrm_perf.unschedule_refresh(c.oid)
 FROM pg_class c WHERE c.relkind = 'm' AND c.relname ~ '^[ju]_' ORDER BY c.relname;
+
+--------------------------------------------------------------------------------
+-- 2. A job goes with its target: an event trigger removes it in the dropping
+-- transaction itself (so no later cycle can find the OID reused by another
+-- table), whoever drops it and however (DROP TABLE, DROP ... CASCADE,
+-- with session_replication_role = replica).
+CREATE ROLE safety_owner;
+CREATE ROLE safety_monitor IN ROLE pg_monitor;
+GRANT pg_monitor TO safety_owner;
+CREATE SCHEMA doomed AUTHORIZATION safety_owner;
+SET ROLE safety_owner;
+CREATE TABLE doomed.parts (at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE doomed.base (v int);
+CREATE MATERIALIZED VIEW doomed.mv AS SELECT count(*) AS n FROM doomed.base;
+CREATE TABLE doomed.other_parts (at date NOT NULL) PARTITION BY RANGE (at);
+SELECT hastecrm_perf.manage_partitions('doomed.parts', 'yearly', 1) AS created;
+SELECT hastecrm_perf.manage_partitions('doomed.other_parts', 'yearly', 1) AS created;
+SELECT hastecrm_perf.schedule_refresh('doomed.mv', '1 hour');
+RESET ROLE;
+SELECT max(id) AS log_mark FROM hastecrm_perf.job_log \gset
+-- Rolled back, the drop leaves the job.
+BEGIN;
+DROP TABLE doomed.parts;
+SELECT kind, target FROM hastecrm_perf.jobs ORDER BY 1, 2;
+ROLLBACK;
+SELECT kind, target FROM hastecrm_perf.jobs ORDER BY 1, 2;
+-- The owner drops its table: the job is gone at once.
+SET ROLE safety_owner;
+DROP TABLE doomed.parts;
+RESET ROLE;
+SELECT kind, target FROM hastecrm_perf.jobs ORDER BY 1, 2;
+-- A dropped view whose base table goes with CASCADE, under replica role.
+SET session_replication_role = replica;
+DROP TABLE doomed.base CASCADE;
+RESET session_replication_role;
+SELECT kind, target FROM hastecrm_perf.jobs ORDER BY 1, 2;
+DROP SCHEMA doomed CASCADE;
+SELECT count(*) AS jobs_left FROM hastecrm_perf.jobs;
+SELECT kind, target, status, action, detail FROM hastecrm_perf.job_log WHERE id > :log_mark ORDER BY id;
+-- Nothing is left for the cycle to remove.
+SELECT count(*) AS removed FROM hastecrm_perf.run_maintenance() WHERE action = 'remove';
+-- With the trigger disabled by a superuser, the next cycle still removes
+-- the job (under the target's former OID, the name being gone).
+CREATE TABLE late_parts (at date NOT NULL) PARTITION BY RANGE (at);
+SELECT hastecrm_perf.manage_partitions('late_parts', 'yearly', 1) AS created;
+ALTER EVENT TRIGGER hastecrm_perf_forget_jobs_of_dropped DISABLE;
+DROP TABLE late_parts;
+ALTER EVENT TRIGGER hastecrm_perf_forget_jobs_of_dropped ENABLE ALWAYS;
+SELECT count(*) AS jobs FROM hastecrm_perf.jobs;
+SELECT kind, target ~ '^\d+$' AS target_is_oid, action, status, detail
+FROM hastecrm_perf.run_maintenance() WHERE action = 'remove';
+SELECT count(*) AS jobs FROM hastecrm_perf.jobs;
+-- Dropping a column, or anything that is no relation, touches no job.
+CREATE TABLE kept_parts (at date NOT NULL, extra int) PARTITION BY RANGE (at);
+SELECT hastecrm_perf.manage_partitions('kept_parts', 'yearly', 1) AS created;
+ALTER TABLE kept_parts DROP COLUMN extra;
+CREATE FUNCTION unrelated() RETURNS int LANGUAGE sql AS 'SELECT 1';
+DROP FUNCTION unrelated();
+SELECT kind, target FROM hastecrm_perf.jobs ORDER BY 1, 2;
+SELECT hastecrm_perf.unmanage_partitions('kept_parts');
+DROP TABLE kept_parts;
+
+--------------------------------------------------------------------------------
+-- 3. Error texts can quote row data. pg_monitor members see the status and
+-- the SQLSTATE; the message only superusers and the target's owner.
+GRANT CREATE ON SCHEMA public TO safety_owner;
+SET ROLE safety_owner;
+CREATE TABLE secrets (email text);
+INSERT INTO secrets VALUES ('42');
+CREATE MATERIALIZED VIEW secret_numbers AS SELECT email::int AS n FROM secrets;
+SELECT hastecrm_perf.schedule_refresh('secret_numbers', '1 hour');
+INSERT INTO secrets VALUES ('alice@example.com');
+RESET ROLE;
+SELECT target, status, detail FROM hastecrm_perf.run_maintenance();
+SET ROLE safety_monitor;
+SELECT kind, target, status, action, sqlstate, detail FROM hastecrm_perf.job_log WHERE target = 'public.secret_numbers';
+SELECT target, last_status, last_sqlstate, last_error FROM hastecrm_perf.jobs WHERE target = 'public.secret_numbers';
+-- Not through the table behind the view either.
+SELECT count(*) FROM hastecrm_perf.job_log_entries;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE safety_owner;
+SELECT kind, target, status, action, sqlstate, detail FROM hastecrm_perf.job_log WHERE target = 'public.secret_numbers';
+SELECT target, last_status, last_sqlstate, last_error FROM hastecrm_perf.jobs WHERE target = 'public.secret_numbers';
+RESET ROLE;
+SELECT kind, target, status, action, sqlstate, detail FROM hastecrm_perf.job_log WHERE target = 'public.secret_numbers';
+-- Rows whose owner role is gone: superusers only (and no error).
+DROP TABLE secrets CASCADE;
+REVOKE CREATE ON SCHEMA public FROM safety_owner;
+DROP ROLE safety_owner;
+SET ROLE safety_monitor;
+SELECT status, sqlstate, detail FROM hastecrm_perf.job_log WHERE target = 'public.secret_numbers' ORDER BY id;
+RESET ROLE;
+SELECT status, sqlstate, detail FROM hastecrm_perf.job_log WHERE target = 'public.secret_numbers' ORDER BY id;
+DROP ROLE safety_monitor;
+
+--------------------------------------------------------------------------------
+SET client_min_messages = warning;
+DROP TABLE contacts CASCADE;
+DROP SEQUENCE contact_numbers;
+DROP FUNCTION tier(bigint), verified_share(int), dice();
+RESET client_min_messages;
+DROP EXTENSION hastecrm_perf;

@@ -165,6 +165,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
             outcome.action = job.kind == JobKind::refresh ? "refresh" : "maintain";
             outcome.detail = job_failure->message;
             outcome.error_detail = job_failure->detail;
+            outcome.sqlstate = job_failure->sqlstate;
             outcome.did_something = false;
             outcome.signature.reset();
         }
