@@ -5,8 +5,9 @@
 // file) and its cumulative insert/update/delete counters. The counters restart
 // after a crash, a failover or a statistics reset and could climb back to the
 // stored values, so the moments they last started from are part of it too.
-// So are the values of the settings the view's functions read (TimeZone for
-// date_trunc on a timestamptz, ...): a change of them changes the result.
+// So are the values of the settings the view's functions read, if any
+// (TimeZone for date_trunc on a timestamptz, ...): a change of them changes
+// the result.
 #pragma once
 
 #include <cstdint>

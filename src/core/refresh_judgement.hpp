@@ -44,9 +44,10 @@ Judgement judge_function(const FunctionFacts& function);
 // none is judgeable; `why` as above.
 Judgement judge_keyword(std::string_view keyword);
 
-// The settings whose values are part of every change signature: the ones the
-// judgeable functions and the output of values read (DateStyle for dates,
-// extra_float_digits for floats, ...). Each name ends in a NUL.
+// The settings whose values are part of the change signature of a view that
+// calls a reads_settings or formats_arguments function: what those read
+// (TimeZone, DateStyle, the locale, extra_float_digits for the text of a
+// float, ...). Each name ends in a NUL.
 std::span<const std::string_view> settings_in_signature();
 
 }  // namespace hastecrm_perf

@@ -37,6 +37,7 @@ struct RawState {
     bool has_unique_index;
     bool judgeable;
     const char* unjudgeable_because;  // the first reason found
+    bool reads_settings;  // a judgeable function reads settings (date_trunc, ...)
     int count;
     int capacity;
     TableCounters* tables;
@@ -141,6 +142,9 @@ bool judge_call(Oid function, void* context) {
     auto* state = static_cast<RawState*>(context);
     const char* name = nullptr;
     const Judgement judgement = judgement_of(function, &name);
+    if (judgement.verdict == FunctionVerdict::reads_settings ||
+        judgement.verdict == FunctionVerdict::formats_arguments)
+        state->reads_settings = true;
     if (judgement.verdict != FunctionVerdict::unjudgeable)
         return false;
     not_judgeable(state, psprintf("%s() %.*s", quote_identifier(name),
@@ -363,8 +367,10 @@ ViewState read_view_state(Oid view, Resource& resource, bool keep_lock) {
         state.unjudgeable_because = raw.unjudgeable_because;
     Vector<TableCounters> tables(&resource);
     tables.assign(raw.tables, raw.tables + raw.count);
-    // The values the refresh will see: this session's.
-    const auto names = settings_in_signature();
+    // The values the refresh will see: this session's. Only where a function
+    // reads them: a view without one keeps its signature when they change.
+    const auto names = raw.reads_settings ? settings_in_signature()
+                                          : std::span<const std::string_view>();
     Vector<String> values(&resource);
     Vector<SettingValue> settings(&resource);
     values.reserve(names.size());
