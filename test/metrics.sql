@@ -158,7 +158,7 @@ SELECT datname = current_database() AS this_database, kind, jobs, failing, max_c
 FROM hastecrm_perf.metrics_jobs ORDER BY kind;
 UPDATE hastecrm_perf.partition_config SET consecutive_failures = 3, last_status = 'error'
 WHERE parent = 'metrics_days'::regclass;
-INSERT INTO hastecrm_perf.job_log (kind, target, started_at, finished_at, status, detail)
+INSERT INTO hastecrm_perf.job_log_entries (kind, target, started_at, finished_at, status, detail)
 VALUES ('partitions', 'public.metrics_days', now(), now(), 'error', 'test'),
        ('partitions', 'public.metrics_days', now() - interval '2 hours', now(), 'error', 'old');
 SELECT kind, jobs, failing, max_consecutive_failures, failures_last_hour

@@ -25,4 +25,6 @@ FROM (SELECT * FROM hastecrm_perf.job_log ORDER BY id DESC LIMIT 10) latest
 ORDER BY id;
 \echo
 \echo '== contact_stats after its last refresh: workspace 3 counts its 10 new contacts'
-SELECT workspace_id, contacts, verified, last_email FROM contact_stats WHERE workspace_id = 3;
+SELECT workspace_id, sum(new_contacts) AS contacts, sum(verified_contacts) AS verified,
+       max(date) AS newest_day
+FROM contact_stats WHERE workspace_id = 3 GROUP BY workspace_id;

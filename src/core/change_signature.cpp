@@ -16,6 +16,13 @@ public:
             hash_ *= 0x100000001b3ULL;
         }
     }
+    void add(std::string_view text) {
+        add(text.size());  // "ab"+"c" and "a"+"bc" differ
+        for (const char c : text) {
+            hash_ ^= static_cast<unsigned char>(c);
+            hash_ *= 0x100000001b3ULL;
+        }
+    }
     std::uint64_t value() const { return hash_; }
 
 private:
@@ -25,7 +32,7 @@ private:
 }  // namespace
 
 String change_signature(Vector<TableCounters>& tables, const CounterEpoch& epoch,
-                        Resource& resource) {
+                        std::span<const SettingValue> settings, Resource& resource) {
     std::sort(tables.begin(), tables.end(),
               [](const TableCounters& a, const TableCounters& b) { return a.relid < b.relid; });
     tables.erase(std::unique(tables.begin(), tables.end(),
@@ -43,6 +50,10 @@ String change_signature(Vector<TableCounters>& tables, const CounterEpoch& epoch
         hash.add(static_cast<std::uint64_t>(table.inserted));
         hash.add(static_cast<std::uint64_t>(table.updated));
         hash.add(static_cast<std::uint64_t>(table.deleted));
+    }
+    for (const SettingValue& setting : settings) {
+        hash.add(setting.name);
+        hash.add(setting.value);
     }
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash.value()));

@@ -5,9 +5,14 @@
 // file) and its cumulative insert/update/delete counters. The counters restart
 // after a crash, a failover or a statistics reset and could climb back to the
 // stored values, so the moments they last started from are part of it too.
+// So are the values of the settings the view's functions read, if any
+// (TimeZone for date_trunc on a timestamptz, ...): a change of them changes
+// the result.
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 
 #include "core/containers.hpp"
 
@@ -26,9 +31,14 @@ struct CounterEpoch {
     std::int64_t stats_reset;  // 0 when never reset
 };
 
-// Order-independent: `tables` is sorted (and duplicates dropped) in place.
-// 16 hexadecimal digits.
+struct SettingValue {
+    std::string_view name;
+    std::string_view value;
+};
+
+// Order-independent: `tables` is sorted (and duplicates dropped) in place;
+// `settings` count in the order given. 16 hexadecimal digits.
 String change_signature(Vector<TableCounters>& tables, const CounterEpoch& epoch,
-                        Resource& resource);
+                        std::span<const SettingValue> settings, Resource& resource);
 
 }  // namespace hastecrm_perf

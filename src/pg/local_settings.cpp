@@ -22,7 +22,7 @@ LocalSettings::~LocalSettings() {
         return;
     const int level = nest_level_;
     try {
-        call([level] { AtEOXact_GUC(true, level); });
+        call([level] { AtEOXact_GUC(false, level); });
     } catch (...) {
         // Nothing sane to do in a destructor; the transaction end cleans up.
     }

@@ -1,21 +1,39 @@
 #include "pg/run_as.hpp"
 
+#include <exception>
+
+#include "pg/call.hpp"
+
 extern "C" {
 #include "miscadmin.h"
+#include "utils/guc.h"
 }
 
 namespace hastecrm_perf::pg {
 
-RunAs::RunAs(Oid role, bool restricted) noexcept {
+RunAs::RunAs(Oid role, bool restricted) noexcept
+    : exceptions_at_start_(std::uncaught_exceptions()) {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     int context = saved_context_ | SECURITY_LOCAL_USERID_CHANGE;
     if (restricted)
         context |= SECURITY_RESTRICTED_OPERATION;
     SetUserIdAndSecContext(role, context);
+    nest_level_ = NewGUCNestLevel();  // only counts: cannot raise
 }
 
-// Also right after an error: a rolled-back (sub)transaction restores the same
-// user itself, and setting it twice is harmless.
-RunAs::~RunAs() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+RunAs::~RunAs() {
+    // Unwinding from an error: the (sub)transaction abort that follows rolls
+    // this nest level back with its own, and restores the same user itself;
+    // restoring settings here could raise a second error mid-unwind.
+    if (std::uncaught_exceptions() == exceptions_at_start_) {
+        const int level = nest_level_;
+        try {
+            call([level] { AtEOXact_GUC(false, level); });
+        } catch (...) {
+            // Nothing sane to do in a destructor; the transaction end cleans up.
+        }
+    }
+    SetUserIdAndSecContext(saved_user_, saved_context_);
+}
 
 }  // namespace hastecrm_perf::pg

@@ -1,8 +1,10 @@
-// Running as another role for a scope, the way SECURITY DEFINER functions and
-// REFRESH MATERIALIZED VIEW do it: the current user changes, the session user
-// does not. `restricted` also forbids what would outlive the scope (SET ROLE,
-// temporary objects, prepared statements): code of a table owner must not
-// leave anything behind in the session that runs it.
+// Running code of another role for a scope, the way REFRESH MATERIALIZED VIEW
+// and VACUUM run a table owner's code: the current user changes, the session
+// user does not, and the scope is a settings nest level of its own that is
+// rolled back at its end, so a SET (or set_config(..., false)) done by that
+// code never reaches the job after it nor the session that ran the job.
+// `restricted` also forbids what would outlive the scope (SET ROLE,
+// temporary objects, prepared statements).
 #pragma once
 
 extern "C" {
@@ -21,6 +23,8 @@ public:
 private:
     Oid saved_user_;
     int saved_context_;
+    int nest_level_;
+    int exceptions_at_start_;
 };
 
 }  // namespace hastecrm_perf::pg

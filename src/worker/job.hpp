@@ -56,6 +56,7 @@ struct JobOutcome {
     String action;  // "create 2", "refresh concurrently", "none", ...
     String detail;
     String error_detail;  // the server log's only (see pg::Failure)
+    int sqlstate = 0;     // of the error in `detail`; 0: none
     bool did_something = false;  // a check that found nothing to do is not logged
     // Another session runs the job: its run records the state, not this one
     // (whose writes would wait for that session's transaction).

@@ -57,25 +57,30 @@ const char* key_of(JobKind kind) { return kind == JobKind::partitions ? "parent"
 // up the cycle; the state is then written on the job's next run.
 constexpr const char* update_partitions_sql =
     "UPDATE hastecrm_perf.partition_config SET next_run = $2, last_run = $3, last_status = $4, "
-    "last_error = $5, consecutive_failures = $6 WHERE parent = (SELECT parent FROM "
+    "last_error = $5, consecutive_failures = $6, last_sqlstate = $8 WHERE parent = (SELECT parent FROM "
     "hastecrm_perf.partition_config WHERE parent = $1 FOR UPDATE SKIP LOCKED)";
 constexpr const char* update_refresh_sql =
     "UPDATE hastecrm_perf.refresh_config SET next_run = $2, last_run = $3, last_status = $4, "
-    "last_error = $5, consecutive_failures = $6, base_signature = coalesce($7, base_signature) "
+    "last_error = $5, consecutive_failures = $6, base_signature = coalesce($7, base_signature), "
+    "last_sqlstate = $8 "
     "WHERE view = (SELECT view FROM hastecrm_perf.refresh_config WHERE view = $1 "
     "FOR UPDATE SKIP LOCKED)";
 
+// NULL for no error: the SQLSTATE readers without rights on the message see.
+const char* sqlstate_text(int sqlstate) { return sqlstate == 0 ? nullptr : unpack_sql_state(sqlstate); }
+
 void insert_log(pg::Spi& spi, const Job& job, std::int64_t started, std::int64_t finished,
-                JobStatus status, const char* action, const char* detail) {
+                JobStatus status, const char* action, const char* detail, int sqlstate) {
     static SPIPlanPtr plan = nullptr;
     spi.execute_kept(
         &plan,
-        "INSERT INTO hastecrm_perf.job_log (kind, target, started_at, finished_at, status, "
-        "detail, action) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO hastecrm_perf.job_log_entries (kind, target, started_at, finished_at, status, "
+        "detail, action, sqlstate, target_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         {text_param(kind_name(job.kind)), text_param(job.target_name), time_param(started),
          time_param(finished), text_param(status_name(status)),
          text_param(detail != nullptr && *detail != '\0' ? detail : nullptr),
-         text_param(action)},
+         text_param(action), text_param(sqlstate_text(sqlstate)),
+         {OIDOID, ObjectIdGetDatum(job.owner), job.owner == InvalidOid}},
         false);
 }
 
@@ -141,11 +146,12 @@ void record_run(const RunRecord& record) {
                       time_param(record.started), text_param(status_name(outcome.status)),
                       failed ? text_param(outcome.detail) : text_param(nullptr),
                       {INT4OID, Int32GetDatum(record.consecutive_failures)},
-                      has_signature ? text_param(*outcome.signature) : text_param(nullptr)},
+                      has_signature ? text_param(*outcome.signature) : text_param(nullptr),
+                      text_param(failed ? sqlstate_text(outcome.sqlstate) : nullptr)},
                      false);
     if (outcome.did_something || outcome.status != JobStatus::ok)
         insert_log(spi, job, record.started, record.finished, outcome.status,
-                   outcome.action.c_str(), outcome.detail.c_str());
+                   outcome.action.c_str(), outcome.detail.c_str(), outcome.sqlstate);
 }
 
 void record_checks(const Vector<Oid>& parents, std::int64_t checked, std::int64_t next_run) {
@@ -173,14 +179,14 @@ void forget_job(const Job& job, std::int64_t now) {
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = $1", table_of(job.kind), key_of(job.kind));
     spi.execute(sql, {oid_param(job.target)}, false);
     insert_log(spi, job, now, now, JobStatus::skipped, "remove",
-               "the target no longer exists: job removed");
+               "the target no longer exists: job removed", 0);
 }
 
 void prune_job_log(std::int64_t before) {
     pg::Spi spi;
     // Two cycles pruning at once must not wait for each other.
-    spi.execute("DELETE FROM hastecrm_perf.job_log WHERE id IN (SELECT id FROM "
-                "hastecrm_perf.job_log WHERE started_at < $1 FOR UPDATE SKIP LOCKED)",
+    spi.execute("DELETE FROM hastecrm_perf.job_log_entries WHERE id IN (SELECT id FROM "
+                "hastecrm_perf.job_log_entries WHERE started_at < $1 FOR UPDATE SKIP LOCKED)",
                 {time_param(before)}, false);
 }
 

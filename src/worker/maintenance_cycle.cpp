@@ -5,6 +5,7 @@
 #include "core/job_schedule.hpp"
 #include "pg/call.hpp"
 #include "pg/error.hpp"
+#include "pg/memory.hpp"
 #include "pg/run_as.hpp"
 #include "settings.hpp"
 #include "worker/job_catalog.hpp"
@@ -17,6 +18,7 @@ extern "C" {
 #include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/backend_status.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
 
@@ -117,6 +119,42 @@ void bookkeeping(const CycleOptions& options, Oid extension_owner, Resource& res
         });
 }
 
+// One job's memory: what it read and its outcome (job_resource()), and what
+// its (sub)transaction pallocs, which a subtransaction would otherwise keep
+// until the caller's commit. Reset once the job is recorded, so that a cycle
+// of thousands of jobs stays as small as one.
+class JobMemory {
+public:
+    JobMemory()
+        : context_(pg::call([] {
+              return AllocSetContextCreate(CurrentMemoryContext, "hastecrm_perf job",
+                                           ALLOCSET_DEFAULT_SIZES);
+          })),
+          resource_(context_) {}
+    ~JobMemory() { MemoryContextDelete(context_); }
+    JobMemory(const JobMemory&) = delete;
+    JobMemory& operator=(const JobMemory&) = delete;
+
+    Resource& resource() { return resource_; }
+    void reset() { MemoryContextReset(context_); }
+
+    // Inside the job's unit: its pallocs go here too.
+    class Current {
+    public:
+        explicit Current(JobMemory& memory) : saved_(MemoryContextSwitchTo(memory.context_)) {}
+        ~Current() { MemoryContextSwitchTo(saved_); }
+        Current(const Current&) = delete;
+        Current& operator=(const Current&) = delete;
+
+    private:
+        MemoryContext saved_;
+    };
+
+private:
+    MemoryContext context_;
+    pg::ContextResource resource_;
+};
+
 }  // namespace
 
 Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
@@ -132,12 +170,15 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         throw pg::Error(failure->sqlstate, failure->message.c_str(), failure->detail.c_str());
 
     Vector<Oid> checked(&resource);
+    JobMemory memory;
     for (const Job& job : jobs) {
+        memory.reset();  // the previous job's outcome is gone with its scope
+        Resource& job_resource = memory.resource();
         const std::int64_t started = GetCurrentTimestamp();
         if (!job.target_exists) {
             if (options.caller != InvalidOid)
                 continue;
-            bookkeeping(options, owner, resource, [&] { forget_job(job, started); });
+            bookkeeping(options, owner, job_resource, [&] { forget_job(job, started); });
             JobReport& report = reports.emplace_back(resource);
             report.kind = job.kind;
             report.target = job.target_name;
@@ -153,9 +194,10 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
             continue;
 
         show_activity(options, job);
-        JobOutcome outcome(resource);
-        const auto job_failure = pg::run_isolated(options.isolation, resource, [&] {
-            outcome = run_job(job, resource);
+        JobOutcome outcome(job_resource);
+        const auto job_failure = pg::run_isolated(options.isolation, job_resource, [&] {
+            const JobMemory::Current current(memory);
+            outcome = run_job(job, job_resource);
         });
         stop_if_canceled(options, job_failure);
         if (job_failure) {
@@ -165,6 +207,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
             outcome.action = job.kind == JobKind::refresh ? "refresh" : "maintain";
             outcome.detail = job_failure->message;
             outcome.error_detail = job_failure->detail;
+            outcome.sqlstate = job_failure->sqlstate;
             outcome.did_something = false;
             outcome.signature.reset();
         }
@@ -183,7 +226,10 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
             const RunRecord record{&job, &outcome, started, finished,
                                    next_run(job, outcome.status, failures, started, finished),
                                    failures};
-            bookkeeping(options, owner, resource, [&] { record_run(record); });
+            bookkeeping(options, owner, job_resource, [&] {
+                const JobMemory::Current current(memory);
+                record_run(record);
+            });
         }
 
         JobReport& report = reports.emplace_back(resource);

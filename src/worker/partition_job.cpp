@@ -329,6 +329,8 @@ void note_failure(JobOutcome& outcome, const pg::Failure& failure, const String&
         outcome.status = JobStatus::lock_timeout;
     if (!timed_out)
         outcome.status = JobStatus::error;
+    if (!timed_out || outcome.sqlstate == 0)
+        outcome.sqlstate = failure.sqlstate;
     if (!outcome.detail.empty())
         outcome.detail += "; ";
     outcome.detail += what;

@@ -45,7 +45,9 @@ JobOutcome refresh_view(const Job& job, Resource& resource) {
     // Every lock of the job, from reading the view on, waits at most this.
     pg::LocalSettings local;
     local.set("lock_timeout", std::to_string(settings::lock_timeout_ms).c_str());
-    const ViewState state = read_view_state(job.target, resource);
+    // The share lock of the reading is released, so that REFRESH takes its
+    // stronger one afresh rather than upgrading (see read_view_state).
+    const ViewState state = read_view_state(job.target, resource, false);
     if (job.refresh.skip_unchanged && state.populated && state.judgeable &&
         job.refresh.signature && *job.refresh.signature == state.signature) {
         outcome.status = JobStatus::skipped;
@@ -80,7 +82,8 @@ JobOutcome refresh_view(const Job& job, Resource& resource) {
     outcome.did_something = true;
     outcome.action = concat(resource, {"refresh", concurrently ? " concurrently" : ""});
     if (!state.judgeable)
-        outcome.detail = "base tables cannot be checked for changes";
+        outcome.detail = concat(resource, {"base tables cannot be checked for changes: ",
+                                           state.unjudgeable_because});
     // Read before the refresh: a change that commits meanwhile shows on the
     // next check, so it is refreshed again rather than missed.
     outcome.signature.emplace(state.signature.data(), state.signature.size(), &resource);

@@ -15,9 +15,11 @@ Vector<TableCounters> tables(std::initializer_list<TableCounters> list) {
     return out;
 }
 
-std::string sign(std::initializer_list<TableCounters> list, CounterEpoch epoch = {100, 0}) {
+std::string sign(std::initializer_list<TableCounters> list, CounterEpoch epoch = {100, 0},
+                 std::initializer_list<SettingValue> settings = {{"TimeZone", "UTC"}}) {
     auto input = tables(list);
-    const String text = change_signature(input, epoch, heap);
+    const String text = change_signature(
+        input, epoch, std::span<const SettingValue>(settings.begin(), settings.size()), heap);
     return std::string(text.data(), text.size());
 }
 
@@ -49,6 +51,23 @@ TEST(ChangeSignature, ARestartOrResetChangesItWhateverTheCounters) {
 TEST(ChangeSignature, NoTablesIsStillASignature) {
     EXPECT_EQ(sign({}), sign({}));
     EXPECT_NE(sign({}), sign({{1, 10, 0, 0, 0}}));
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+namespace {
+
+TEST(ChangeSignature, SettingsCount) {
+    const std::string utc = sign({{1, 10, 5, 0, 0}}, {100, 0}, {{"TimeZone", "UTC"}, {"DateStyle", "ISO, MDY"}});
+    EXPECT_EQ(utc, sign({{1, 10, 5, 0, 0}}, {100, 0}, {{"TimeZone", "UTC"}, {"DateStyle", "ISO, MDY"}}));
+    EXPECT_NE(utc, sign({{1, 10, 5, 0, 0}}, {100, 0},
+                        {{"TimeZone", "Europe/Berlin"}, {"DateStyle", "ISO, MDY"}}));
+    EXPECT_NE(utc, sign({{1, 10, 5, 0, 0}}, {100, 0}, {{"TimeZone", "UTC"}, {"DateStyle", "German"}}));
+    // Where one value ends and the next begins counts.
+    EXPECT_NE(sign({{1, 10, 5, 0, 0}}, {100, 0}, {{"a", "bc"}}),
+              sign({{1, 10, 5, 0, 0}}, {100, 0}, {{"ab", "c"}}));
 }
 
 }  // namespace
