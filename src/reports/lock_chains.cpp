@@ -125,7 +125,7 @@ private:
         }
         if (const char* name_of_state = backend_state_name(backend.st_state))
             set(state, pg::text_datum(name_of_state));
-        const WaitEvent wait = backend_wait_event(node.pid);
+        const WaitEvent wait = backends_.wait_event(node.pid);
         if (wait.type != nullptr)
             set(wait_event_type, pg::text_datum(wait.type));
         if (wait.name != nullptr)
@@ -202,13 +202,17 @@ HASTECRM_PERF_FUNCTION(lock_chains) {
         // The clock, not now(): inside a polling transaction now() is older than
         // the waits we read, and ages would come out negative.
         const TimestampTz now = GetCurrentTimestamp();
-        const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(resource);
+        const hp::reports::ProcTable procs(resource);
+        const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(procs, resource);
         const hp::Vector<hp::ForestNode> forest = hp::build_lock_forest(snapshot.locks, resource);
         if (forest.empty())
             return Datum(0);
-        // Fresh backend status, as fresh as the lock data just read.
-        hp::pg::call([] { pgstat_clear_backend_activity_snapshot(); });
-        const hp::reports::BackendDirectory backends(resource);
+        // The status of the pids in the forest, read now: as fresh as the locks.
+        hp::Vector<std::int32_t> pids(&resource);
+        pids.reserve(forest.size());
+        for (const hp::ForestNode& node : forest)
+            pids.push_back(node.pid);
+        const hp::reports::BackendDirectory backends(procs, {pids.data(), pids.size()}, resource);
         hp::reports::RowWriter writer(snapshot, backends, now);
         for (const hp::ForestNode& node : forest)
             writer.write(node, result);
