@@ -2,8 +2,10 @@
 // lock or blocks one that does, placed in a forest of blocking trees.
 #include <array>
 #include <cstdio>
+#include <new>
 
 #include "core/lock_graph.hpp"
+#include "core/reusable_arena.hpp"
 #include "pg/call.hpp"
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
@@ -18,6 +20,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
 
@@ -191,6 +194,40 @@ private:
     char text_[512];
 };
 
+// The memory of one call's lock data and graph (a few hundred kB with
+// hundreds of waiters), kept for the next call of the session: a poller every
+// second then touches no fresh page (see core/reusable_arena). A call made
+// while another is under way (it cannot happen today) uses its own memory.
+class CallMemory {
+public:
+    explicit CallMemory(Resource& fallback) : resource_(&fallback) {
+        if (taken_)
+            return;
+        if (arena_ == nullptr) {
+            static pg::ContextResource top(TopMemoryContext);
+            // The arena lives as long as the backend: never destroyed.
+            alignas(ReusableArena) static unsigned char storage[sizeof(ReusableArena)];
+            arena_ = new (storage) ReusableArena(top, kept_bytes);
+        }
+        arena_->reset();
+        taken_ = true;
+        resource_ = arena_;
+    }
+    ~CallMemory() {
+        if (resource_ == arena_)
+            taken_ = false;
+    }
+    CallMemory(const CallMemory&) = delete;
+    CallMemory& operator=(const CallMemory&) = delete;
+    Resource& resource() { return *resource_; }
+
+private:
+    static constexpr std::size_t kept_bytes = 16 << 20;
+    static inline ReusableArena* arena_ = nullptr;
+    static inline bool taken_ = false;
+    Resource* resource_;
+};
+
 }  // namespace
 }  // namespace hastecrm_perf::reports
 
@@ -198,7 +235,9 @@ HASTECRM_PERF_FUNCTION(lock_chains) {
     namespace hp = hastecrm_perf;
     return hp::pg::guard([&]() -> Datum {
         hp::pg::SetResult result(fcinfo);
-        auto resource = hp::pg::ContextResource::current();
+        auto call_context = hp::pg::ContextResource::current();
+        hp::reports::CallMemory memory(call_context);
+        hp::Resource& resource = memory.resource();
         // The clock, not now(): inside a polling transaction now() is older than
         // the waits we read, and ages would come out negative.
         const TimestampTz now = GetCurrentTimestamp();

@@ -11,7 +11,12 @@ namespace hastecrm_perf::reports {
 ProcTable::ProcTable(Resource& resource) : by_pid_(&resource), waits_(&resource), starts_(&resource) {
     const std::uint32_t count = ProcGlobal->allProcCount;
     PGPROC* const procs = ProcGlobal->allProcs;
+    // One cache line per slot, each slot several hundred bytes from the last: asking for
+    // lines ahead keeps several misses in flight instead of one at a time.
+    constexpr std::uint32_t prefetch_distance = 8;
     for (std::uint32_t n = 0; n < count; ++n) {
+        if (n + prefetch_distance < count)
+            __builtin_prefetch(&procs[n + prefetch_distance].pid);
         const volatile PGPROC* proc = &procs[n];
         const std::int32_t pid = proc->pid;
         if (pid == 0)
