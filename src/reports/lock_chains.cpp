@@ -234,7 +234,7 @@ public:
     Resource& resource() { return *resource_; }
 
 private:
-    static constexpr std::size_t kept_bytes = 16 << 20;
+    static constexpr std::size_t kept_bytes = 4 << 20;
     static inline ReusableArena* arena_ = nullptr;
     static inline bool taken_ = false;
     Resource* resource_;
