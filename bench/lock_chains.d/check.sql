@@ -39,7 +39,7 @@ CREATE TEMP VIEW tree_mismatch AS
   (SELECT 'recursive_cte', * FROM cte EXCEPT SELECT 'recursive_cte', * FROM lc);
 
 INSERT INTO bench_check
-SELECT :'scenario', :waiters, (SELECT count(*) FROM lc),
+SELECT :'scenario', :max_connections, :waiters, (SELECT count(*) FROM lc),
        (SELECT count(*) FROM edge_mismatch), (SELECT count(*) FROM pid_set_mismatch),
        (SELECT count(*) FROM tree_mismatch);
 
@@ -49,7 +49,7 @@ SELECT format('%s: edges equal: %s (%s of %s pids differ); pid sets equal: %s (%
               CASE WHEN pid_set_mismatches = 0 THEN 'yes' ELSE 'no' END, pid_set_mismatches,
               CASE WHEN tree_mismatches = 0 THEN 'yes' ELSE 'no' END, tree_mismatches) AS line,
        edge_mismatches + pid_set_mismatches + tree_mismatches > 0 AS differs
-FROM bench_check WHERE scenario = :'scenario' \gset
+FROM bench_check WHERE scenario = :'scenario' AND max_connections = :max_connections \gset
 \echo :line
 
 -- Anything that differs, pid by pid.

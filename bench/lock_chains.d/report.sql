@@ -1,30 +1,32 @@
--- The result table, in Markdown: median and p90 of each query per scenario,
--- the ratio of the medians, and the checks.
+-- The result table, in Markdown: the median of each query per scenario,
+-- max_connections and form (count: count(*) of the rows; text: every column
+-- turned into text), the ratios of the medians, and the checks.
 \pset tuples_only on
 \pset format unaligned
-SELECT '| scenario | waiters | rounds | lock_chains median ms | lock_chains p90 ms '
-       '| recursive CTE median ms | recursive CTE p90 ms | ratio CTE / lock_chains '
+SELECT '| scenario | max_connections | waiters | form | lock_chains median ms | lock_chains p90 ms '
+       '| bare query median ms | recursive CTE median ms | bare / lock_chains | CTE / lock_chains '
        '| edges equal | tree equal to CTE |'
 UNION ALL
-SELECT '|---|---:|---:|---:|---:|---:|---:|---:|---|---|';
+SELECT '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|';
 WITH per_variant AS (
-  SELECT scenario, waiters, variant, count(*) AS rounds,
+  SELECT scenario, max_connections, waiters, form, variant, count(*) AS rounds,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY ms) AS p90
-  FROM bench_timing GROUP BY scenario, waiters, variant
+  FROM bench_timing GROUP BY scenario, max_connections, waiters, form, variant
 )
-SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s× | %s | %s |',
-              a.scenario, a.waiters, a.rounds,
-              round(a.median::numeric, 2), round(a.p90::numeric, 2),
-              round(b.median::numeric, 2), round(b.p90::numeric, 2),
-              round((b.median / a.median)::numeric, 1),
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s× | %s× | %s | %s |',
+              a.scenario, a.max_connections, a.waiters, a.form,
+              round(a.median::numeric, 3), round(a.p90::numeric, 3),
+              round(q.median::numeric, 3), round(b.median::numeric, 2),
+              round((q.median / a.median)::numeric, 1), round((b.median / a.median)::numeric, 1),
               CASE WHEN c.edge_mismatches + c.pid_set_mismatches = 0 THEN 'yes'
                    ELSE format('no (%s pids differ, %s in one pid set only)',
                                c.edge_mismatches, c.pid_set_mismatches) END,
               CASE WHEN c.tree_mismatches = 0 THEN 'yes'
                    ELSE format('no (%s rows differ)', c.tree_mismatches) END)
 FROM per_variant a
-JOIN per_variant b ON b.scenario = a.scenario AND b.variant = 'recursive_cte'
-JOIN bench_check c ON c.scenario = a.scenario
-WHERE a.variant = 'lock_chains'
-ORDER BY a.waiters;
+JOIN per_variant b USING (scenario, max_connections, form)
+JOIN per_variant q USING (scenario, max_connections, form)
+JOIN bench_check c USING (scenario, max_connections)
+WHERE a.variant = 'lock_chains' AND b.variant = 'recursive_cte' AND q.variant = 'bare_query'
+ORDER BY a.max_connections DESC, a.waiters, a.scenario, a.form;

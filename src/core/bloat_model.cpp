@@ -238,22 +238,59 @@ BloatEstimate estimate_heap_bloat(const HeapInput& heap) {
                     });
 }
 
-BloatEstimate estimate_toast_bloat(const ToastInput& toast) {
+double out_of_line_values(double rows, std::span<const Column> columns) {
+    double values = 0;
+    for (const Column& column : columns) {
+        if (column.dropped || column.typlen != -1 || !column.stats || !column.stats->only_wide_values ||
+            std::lround(column.stats->avg_width) != toast_pointer_bytes)
+            continue;
+        values += std::max(0.0, rows) * (1 - std::clamp(column.stats->null_frac, 0.0, 1.0));
+    }
+    return values;
+}
+
+namespace {
+
+// Bytes of page one chunk row of `payload` bytes takes, its line pointer included.
+double chunk_footprint(double payload) {
     // chunk_data is stored with a 1-byte header when short enough, else 4.
-    const double payload = std::max(0.0, toast.chunk_payload);
-    const double stored_payload =
+    const double stored =
         payload + 1 <= short_varlena_max_bytes ? payload + 1 : payload + varlena_header_bytes;
     const Column chunk_columns[] = {
-        {oid_bytes, 'i', std::nullopt},             // chunk_id
-        {int4_bytes, 'i', std::nullopt},            // chunk_seq
-        {-1, 'i', ColumnStats{stored_payload, 0}},  // chunk_data
+        {oid_bytes, 'i', std::nullopt},     // chunk_id
+        {int4_bytes, 'i', std::nullopt},    // chunk_seq
+        {-1, 'i', ColumnStats{stored, 0}},  // chunk_data
     };
-    const double tuple = *heap_tuple_bytes(chunk_columns);
-    const auto per_page = static_cast<double>(heap_tuples_per_page(tuple, toast_fillfactor, toast.block_size));
+    return *heap_tuple_bytes(chunk_columns) + line_pointer_bytes;
+}
+
+std::int64_t expected_toast_pages(const ToastInput& toast) {
+    const auto fill = static_cast<double>(heap_page_fill_bytes(toast_fillfactor, toast.block_size));
+    const double chunks = toast.reltuples;
+    // Four full chunks fill a page: each takes a quarter of it.
+    const double full_share = fill / toast_chunks_per_page;
+    const double values = std::clamp(toast.values, 0.0, chunks);
+    if (values <= 0)
+        return pages_for(chunks, toast_chunks_per_page);
+    const double full = chunks - values;
+    const double half_chunk = chunk_footprint(toast_max_chunk_size(toast.block_size) / 2.0);
+    // Every chunk that lived in the pages, in the live chunks' proportions.
+    const double scale = (chunks + std::max(0.0, toast.deleted_chunks)) / chunks;
+    const double written_last =
+        (static_cast<double>(toast.pages) * fill - full * scale * full_share) / (values * scale);
+    const double last = std::clamp(written_last, half_chunk, full_share);
+    return pages_for((full * full_share + values * last) / fill, 1);
+}
+
+}  // namespace
+
+BloatEstimate estimate_toast_bloat(const ToastInput& toast) {
     // Chunk rows are counted by VACUUM alone (ANALYZE skips TOAST tables), and
     // they are never updated in place: no staleness test beyond reltuples < 0.
     return estimate(toast.pages, toast.reltuples, 0, toast.block_size,
-                    [&]() -> std::optional<std::int64_t> { return pages_for(toast.reltuples, per_page); });
+                    [&]() -> std::optional<std::int64_t> {
+                        return toast.reltuples > 0 ? expected_toast_pages(toast) : 0;
+                    });
 }
 
 BloatEstimate combine_table_and_toast(const BloatEstimate& heap, const BloatEstimate& toast) {

@@ -26,7 +26,31 @@
 // TOAST: a TOAST table is a heap of (chunk_id oid, chunk_seq int4, chunk_data
 // bytea) with fillfactor 100; chunks carry at most TOAST_MAX_CHUNK_SIZE (1996
 // on 8 kB pages) so that 4 full chunk rows fill a page. Its pg_class.reltuples
-// (set by VACUUM) counts chunk rows; only the mean payload is a guess.
+// (set by VACUUM) counts chunk rows. A value of S bytes takes ceil(S / 1996)
+// chunks, all full but the last: counting every row as a full chunk makes a
+// table of 2,560-byte values (1 full chunk + 564 bytes) look packed at 2/3 of
+// its real density, and so hides a 30% deletion entirely. The estimate:
+//   values    = out-of-line values: main table rows × (1 − null_frac) of each
+//               column whose every sampled value was stored as the 18-byte
+//               TOAST pointer (pg_stats avg_width 18, and no MCV or histogram:
+//               ANALYZE keeps no value over 1 kB). Capped at the chunk rows.
+//               Other columns' chunks count as full: a lower bound again.
+//   chunks    = (chunk rows − values) full ones, 8168 / 4 = 2042 bytes of a
+//               page each, and one last chunk per value.
+//   last      = the bytes of page a last chunk takes: at least the footprint of
+//               a half-full chunk (1044; last chunks of sizes spread wider than
+//               a chunk average half full), more when the pages show it: the
+//               pages hold every chunk that lived in them, live ones plus those
+//               deleted since statistics were reset (n_tup_del of the TOAST
+//               table); their share of the pages left to the last chunks is
+//               what a last chunk took when written. A table never deleted
+//               from so gets no bloat; one whose values end nearly full is
+//               not taken for half full.
+//   expected  = ceil((full × 2042 + values × last) / 8168) pages; bloat never
+//               exceeds the pages the TOAST table has.
+// The half-full floor is the weak spot: values just over a multiple of 1996
+// bytes (tiny last chunks) are packed denser than assumed, and only part of
+// their bloat shows.
 //
 // B-tree, as _bt_load (CREATE INDEX, REINDEX) builds it:
 //   tuple     = MAXALIGN(8-byte IndexTupleData [+ 4-byte null bitmap, making
@@ -76,6 +100,9 @@ inline constexpr int default_btree_fillfactor = 90;        // BTREE_DEFAULT_FILL
 struct ColumnStats {
     double avg_width;  // mean stored bytes of the non-null values
     double null_frac;
+    // ANALYZE kept no value (no MCV, no histogram): every sampled value was
+    // over 1 kB.
+    bool only_wide_values = false;
 };
 
 // One attribute, from pg_attribute (and pg_stats when it has a row).
@@ -154,12 +181,21 @@ BloatEstimate estimate_heap_bloat(const HeapInput& heap);
 struct ToastInput {
     double reltuples;     // chunk rows: the TOAST table's pg_class.reltuples
     std::int64_t pages;   // the TOAST table's main fork
-    // Mean chunk_data payload. Nothing in the catalogs tells it: pass
-    // toast_max_chunk_size() (every chunk of a value is full but its last),
-    // which makes the expected size an upper bound and the bloat a lower one.
-    double chunk_payload;
+    // Out-of-line values the chunks belong to (out_of_line_values()); 0 when
+    // unknown: every chunk is then counted as full, a lower bound of the bloat.
+    double values = 0;
+    // Chunk rows deleted since statistics were reset: pg_stat n_tup_del of the
+    // TOAST table.
+    double deleted_chunks = 0;
     std::int32_t block_size = default_block_size;
 };
+
+// The 18 bytes an out-of-line value takes in its row (TOAST_POINTER_SIZE).
+inline constexpr int toast_pointer_bytes = 18;
+
+// Values stored out of line among `rows` rows, from the columns' statistics:
+// the columns whose ANALYZE sample was all TOAST pointers (see above).
+double out_of_line_values(double rows, std::span<const Column> columns);
 
 BloatEstimate estimate_toast_bloat(const ToastInput& toast);
 

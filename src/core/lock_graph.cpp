@@ -22,7 +22,7 @@ public:
           waiters_(&resource), waits_(&resource), depth_(&resource), parent_(&resource),
           cyclic_root_(&resource), component_(&resource), blocking_count_(&resource),
           member_node_(&resource), by_node_(&resource), positions_(&resource),
-          queue_order_(&resource) {}
+          candidates_(&resource), queue_order_(&resource) {}
 
     Vector<ForestNode> build() {
         collect_nodes();
@@ -81,10 +81,22 @@ private:
             std::sort(list.begin(), list.end());
             list.erase(std::unique(list.begin(), list.end()), list.end());
         }
-        // Visiting waiters in ascending order keeps each waiters_ list sorted.
-        for (int v = 0; v < static_cast<int>(blockers_.size()); ++v)
+        // Each waiters_ list sized first, then filled in place: a row-lock
+        // queue of n makes n²/2 edges, and growing vectors edge by edge costs
+        // more than the rest of the graph. Visiting waiters in ascending order
+        // keeps each list sorted.
+        const std::size_t n = blockers_.size();
+        Vector<int> filled(n, 0, &resource_);
+        for (std::size_t v = 0; v < n; ++v)
             for (int b : blockers_[v])
-                waiters_[b].push_back(v);
+                ++filled[b];
+        for (std::size_t b = 0; b < n; ++b) {
+            waiters_[b].resize(filled[b]);
+            filled[b] = 0;
+        }
+        for (int v = 0; v < static_cast<int>(n); ++v)
+            for (int b : blockers_[v])
+                waiters_[b][filled[b]++] = v;
     }
 
     // A group reports the leader's own wait when the leader waits.
@@ -98,19 +110,23 @@ private:
                       int node) {
         const std::uint32_t conflicts = lock.conflicts[waiter.wait_mode];
         const std::size_t waiter_position = positions_[waiter_index];
+        // Written in place into room for every member, then cut to size.
         Vector<int>& blockers = blockers_[node];
-        blockers.reserve(blockers.size() + lock.members.size());
-        for (int m : by_node_) {
-            const LockMember& other = lock.members[m];
-            if (other.leader_pid == waiter.leader_pid)
+        const std::size_t start = blockers.size();
+        blockers.resize(start + lock.members.size());
+        int* const first = blockers.data() + start;
+        int* out = first;
+        const int own_node = member_node_[waiter_index];
+        for (const Candidate& other : candidates_) {
+            if (other.node == own_node)
                 continue;  // itself, or its own lock group
-            const bool blocks =
-                (conflicts & other.hold_mask) != 0 ||
-                (other.wait_mode > 0 && other.wait_mode < max_lock_modes &&
-                 (conflicts & (1u << other.wait_mode)) != 0 && positions_[m] < waiter_position);
-            if (blocks && (blockers.empty() || blockers.back() != member_node_[m]))
-                blockers.push_back(member_node_[m]);
+            const bool blocks = (conflicts & other.hold_mask) != 0 ||
+                                ((conflicts & other.wait_bit) != 0 && other.position < waiter_position);
+            // Candidates come in node order: a lock group's members are adjacent.
+            if (blocks && (out == first || out[-1] != other.node))
+                *out++ = other.node;
         }
+        blockers.resize(start + static_cast<std::size_t>(out - first));
     }
 
     // Per member of the lock: its node, its place in the wait queue (not
@@ -136,6 +152,15 @@ private:
                                              std::pair<std::int32_t, std::size_t>{lock.members[m].pid, 0});
             if (it != queue_order_.end() && it->first == lock.members[m].pid)
                 positions_[m] = it->second;
+        }
+        // What the blocker test reads of each member, contiguous and in node order.
+        candidates_.clear();
+        candidates_.reserve(count);
+        for (int m : by_node_) {
+            const LockMember& member = lock.members[m];
+            const bool waits = member.wait_mode > 0 && member.wait_mode < max_lock_modes;
+            candidates_.push_back(Candidate{member_node_[m], member.hold_mask,
+                                            waits ? 1u << member.wait_mode : 0u, positions_[m]});
         }
     }
 
@@ -268,16 +293,19 @@ private:
             ++size[component_[v]];
         }
         // Lower-numbered components are downstream: they are complete first.
+        // (Raw pointers: this runs once per edge, n²/2 of them in a row-lock queue.)
         for (int c = 0; c < components_; ++c) {
+            std::uint64_t* const into = reach[c].data();
             for (int v : members[c]) {
                 for (int w : waiters_[v]) {
                     const int d = component_[w];
                     if (d == c)
                         continue;
+                    const std::uint64_t* const from = reach[d].data();
                     for (std::size_t i = 0; i < words; ++i)
-                        reach[c][i] |= reach[d][i];
+                        into[i] |= from[i];
                     for (int u : members[d])
-                        reach[c][u / 64] |= std::uint64_t{1} << (u % 64);
+                        into[u / 64] |= std::uint64_t{1} << (u % 64);
                 }
             }
         }
@@ -331,9 +359,11 @@ private:
         ForestNode out{pids_[v], pids_[root], depth_[v], Vector<std::int32_t>(&resource_),
                        blocking_count_[v], Vector<std::int32_t>(&resource_), waits_[v].lock,
                        waits_[v].member, cyclic_root_[root]};
-        out.blocked_by.reserve(blockers_[v].size());
-        for (int b : blockers_[v])
-            out.blocked_by.push_back(pids_[b]);
+        // Each node is emitted once and its blockers are not needed after:
+        // the list moves over and its node numbers become pids in place.
+        out.blocked_by = std::move(blockers_[v]);
+        for (std::int32_t& b : out.blocked_by)
+            b = pids_[b];
         out.chain.reserve(chain.size());
         for (int c : chain)
             out.chain.push_back(pids_[c]);
@@ -343,7 +373,7 @@ private:
     const Vector<AwaitedLock>& locks_;
     Resource& resource_;
     Vector<std::int32_t> pids_;       // node -> leader pid, ascending
-    Vector<Vector<int>> blockers_;    // node -> nodes blocking it
+    Vector<Vector<std::int32_t>> blockers_;  // node -> nodes blocking it (pids once emitted)
     Vector<Vector<int>> waiters_;     // node -> nodes it blocks
     Vector<Wait> waits_;
     Vector<int> depth_;
@@ -356,6 +386,13 @@ private:
     Vector<int> member_node_;
     Vector<int> by_node_;
     Vector<std::size_t> positions_;
+    struct Candidate {
+        int node;
+        std::uint32_t hold_mask;
+        std::uint32_t wait_bit;  // 1 << the mode it waits for; 0 when not waiting
+        std::size_t position;    // in the wait queue; not_queued if not in it
+    };
+    Vector<Candidate> candidates_;
     Vector<std::pair<std::int32_t, std::size_t>> queue_order_;
 };
 

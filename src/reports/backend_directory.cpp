@@ -1,6 +1,7 @@
 #include "reports/backend_directory.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <sys/socket.h>
 #include <netdb.h>
 
@@ -9,8 +10,10 @@
 
 extern "C" {
 #include "common/ip.h"
+#include "miscadmin.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
-#include "storage/procarray.h"
+#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/inet.h"
 #include "utils/wait_event.h"
@@ -18,26 +21,105 @@ extern "C" {
 
 namespace hastecrm_perf::reports {
 
-BackendDirectory::BackendDirectory(Resource& resource) : by_pid_(&resource) {
-    const int count = pg::call([] { return pgstat_fetch_stat_numbackends(); });
-    by_pid_.reserve(count);
-    for (int id = 1; id <= count; ++id) {
-        LocalPgBackendStatus* local = pg::call([id] { return pgstat_fetch_stat_local_beentry(id); });
-        if (local != nullptr && local->backendStatus.st_procpid > 0)
-            by_pid_.push_back(&local->backendStatus);
+namespace {
+
+// The shared array of backend-status slots, found once per process by the
+// name and size backend_status.c gives it; slot n − 1 belongs to backend id n.
+const volatile PgBackendStatus* status_slots() {
+    static const volatile PgBackendStatus* slots = nullptr;
+    if (slots == nullptr)
+        slots = pg::call([] {
+            bool found = false;
+            const Size size = mul_size(sizeof(PgBackendStatus), MaxBackends + NUM_AUXPROCTYPES);
+            void* array = ShmemInitStruct("Backend Status Array", size, &found);
+            if (!found)
+                elog(ERROR, "the backend status array is missing from shared memory");
+            return static_cast<const volatile PgBackendStatus*>(array);
+        });
+    return slots;
+}
+
+// Copies one slot if it still belongs to `pid`, by the slot's change-count
+// protocol (as pgstat_read_current_status does), its strings through
+// `scratch` (pgstat_track_activity_query_size bytes) into exact-size copies.
+bool copy_status(const volatile PgBackendStatus* slot, std::int32_t pid, char* scratch,
+                 PgBackendStatus* out) {
+    return pg::call([=] {
+        NameData appname;
+        bool same = false;
+        for (;;) {
+            int before = 0, after = 0;
+            pgstat_begin_read_activity(slot, before);
+            same = slot->st_procpid == pid;
+            if (same) {
+                std::memcpy(out, const_cast<const PgBackendStatus*>(slot), sizeof(PgBackendStatus));
+                strlcpy(NameStr(appname), const_cast<const char*>(slot->st_appname), NAMEDATALEN);
+                strlcpy(scratch, const_cast<const char*>(slot->st_activity_raw),
+                        pgstat_track_activity_query_size);
+            }
+            pgstat_end_read_activity(slot, after);
+            if (pgstat_read_activity_complete(before, after))
+                break;
+            CHECK_FOR_INTERRUPTS();
+        }
+        if (same) {
+            out->st_appname = pstrdup(NameStr(appname));
+            out->st_activity_raw = pstrdup(scratch);
+            out->st_clienthostname = nullptr;
+        }
+        return same;
+    });
+}
+
+}  // namespace
+
+BackendDirectory::BackendDirectory(const ProcTable& procs, std::span<const std::int32_t> pids,
+                                   Resource& resource)
+    : entries_(&resource) {
+    const volatile PgBackendStatus* slots = status_slots();
+    Vector<std::int32_t> sorted(pids.begin(), pids.end(), &resource);
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    char* scratch = pg::call([] { return static_cast<char*>(palloc(pgstat_track_activity_query_size)); });
+    entries_.reserve(sorted.size());
+    for (const std::int32_t pid : sorted) {
+        PGPROC* proc = pid > 0 ? procs.find(pid) : nullptr;
+        if (proc == nullptr)
+            continue;
+        const BackendId id = proc->backendId;
+        if (id < 1 || id > MaxBackends)
+            continue;  // an auxiliary process, or the slot changed hands
+        Entry& entry = entries_.emplace_back();
+        entry.proc = proc;
+        if (!copy_status(&slots[id - 1], pid, scratch, &entry.status))
+            entries_.pop_back();
     }
-    std::sort(by_pid_.begin(), by_pid_.end(),
-              [](auto* a, auto* b) { return a->st_procpid < b->st_procpid; });
+}
+
+const BackendDirectory::Entry* BackendDirectory::entry(std::int32_t pid) const {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), pid,
+                               [](const Entry& e, std::int32_t p) { return e.status.st_procpid < p; });
+    return it != entries_.end() && it->status.st_procpid == pid ? &*it : nullptr;
 }
 
 const PgBackendStatus* BackendDirectory::find(std::int32_t pid) const {
-    auto it = std::lower_bound(by_pid_.begin(), by_pid_.end(), pid,
-                               [](auto* entry, std::int32_t p) { return entry->st_procpid < p; });
-    return it != by_pid_.end() && (*it)->st_procpid == pid ? *it : nullptr;
+    const Entry* e = entry(pid);
+    return e != nullptr ? &e->status : nullptr;
 }
 
 bool BackendDirectory::may_see(const PgBackendStatus& backend) const {
     return visibility_.may_see(backend.st_userid);
+}
+
+WaitEvent BackendDirectory::wait_event(std::int32_t pid) const {
+    const Entry* e = entry(pid);
+    if (e == nullptr)
+        return WaitEvent{nullptr, nullptr};
+    const volatile PGPROC* proc = e->proc;
+    if (proc->pid != pid)
+        return WaitEvent{nullptr, nullptr};  // it has exited since
+    const uint32 raw = proc->wait_event_info;
+    return pg::call([raw] { return WaitEvent{pgstat_get_wait_event_type(raw), pgstat_get_wait_event(raw)}; });
 }
 
 const char* backend_state_name(BackendState state) {
@@ -82,16 +164,6 @@ Datum role_name(Oid role, bool* is_null) {
         char* name = GetUserNameFromId(role, true);
         *is_null = name == nullptr;
         return name != nullptr ? CStringGetTextDatum(name) : Datum(0);
-    });
-}
-
-WaitEvent backend_wait_event(std::int32_t pid) {
-    return pg::call([pid] {
-        PGPROC* proc = BackendPidGetProc(pid);
-        if (proc == nullptr)
-            return WaitEvent{nullptr, nullptr};
-        const uint32 raw = *static_cast<volatile uint32*>(&proc->wait_event_info);
-        return WaitEvent{pgstat_get_wait_event_type(raw), pgstat_get_wait_event(raw)};
     });
 }
 

@@ -1,12 +1,16 @@
-// The backends' status (what pg_stat_activity shows), read in C++ from the
-// cumulative-statistics backend table, with pg_stat_activity's privilege rule.
+// The status of some backends (what pg_stat_activity shows), read in C++
+// straight from the shared backend-status slots of just those pids, with
+// pg_stat_activity's privilege rule. pgstat_read_current_status() would copy
+// every slot and its query text, max_connections of them, each transaction.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/containers.hpp"
+#include "reports/proc_table.hpp"
 #include "reports/stats_visibility.hpp"
 
 extern "C" {
@@ -16,9 +20,16 @@ extern "C" {
 
 namespace hastecrm_perf::reports {
 
+// The wait event of a live backend: type and name, or nullptrs.
+struct WaitEvent {
+    const char* type;
+    const char* name;
+};
+
 class BackendDirectory {
 public:
-    explicit BackendDirectory(Resource& resource);
+    // Copies the status of these pids (0, a prepared transaction, has none).
+    BackendDirectory(const ProcTable& procs, std::span<const std::int32_t> pids, Resource& resource);
 
     // The backend with this pid, or nullptr (a prepared transaction, an
     // auxiliary process, or a backend that has exited).
@@ -27,8 +38,17 @@ public:
     // Whether the caller may see the activity of that backend.
     bool may_see(const PgBackendStatus& backend) const;
 
+    // Its wait event now.
+    WaitEvent wait_event(std::int32_t pid) const;
+
 private:
-    Vector<const PgBackendStatus*> by_pid_;  // sorted by st_procpid
+    struct Entry {
+        PgBackendStatus status;  // strings point to copies in this call's memory
+        PGPROC* proc;
+    };
+    const Entry* entry(std::int32_t pid) const;
+
+    Vector<Entry> entries_;  // sorted by pid
     StatsVisibility visibility_;
 };
 
@@ -39,12 +59,5 @@ const char* backend_state_name(BackendState state);
 Datum backend_client_addr(const PgBackendStatus& backend, bool* is_null);
 Datum backend_query(const PgBackendStatus& backend);
 Datum role_name(Oid role, bool* is_null);
-
-// The wait event of a live backend: type and name, or nullptrs.
-struct WaitEvent {
-    const char* type;
-    const char* name;
-};
-WaitEvent backend_wait_event(std::int32_t pid);
 
 }  // namespace hastecrm_perf::reports

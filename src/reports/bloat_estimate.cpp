@@ -35,7 +35,8 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relpages::int8, c.reltuples::f
        pg_catalog.pg_stat_get_live_tuples(c.oid), pg_catalog.pg_stat_get_dead_tuples(c.oid),
        pg_catalog.pg_stat_get_last_vacuum_time(c.oid),
        pg_catalog.pg_stat_get_last_autovacuum_time(c.oid),
-       pg_catalog.pg_stat_get_mod_since_analyze(c.oid)::float8
+       pg_catalog.pg_stat_get_mod_since_analyze(c.oid)::float8,
+       coalesce(pg_catalog.pg_stat_get_tuples_deleted(t.oid), 0)::float8
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
@@ -151,12 +152,14 @@ HASTECRM_PERF_FUNCTION(table_bloat) {
             const std::int64_t pages = DatumGetInt64(row.get(4));
             const std::int64_t toast_pages = DatumGetInt64(row.get(6));
             const double modified = DatumGetFloat8(row.get(13));
+            const double rows = DatumGetFloat8(row.get(5));
             const hp::BloatEstimate heap = hp::estimate_heap_bloat(
-                {DatumGetFloat8(row.get(5)), pages, {columns.data(), columns.size()},
+                {rows, pages, {columns.data(), columns.size()},
                  DatumGetInt32(row.get(8)), modified});
             const hp::BloatEstimate toast = hp::estimate_toast_bloat(
                 {DatumGetFloat8(row.get(7)), toast_pages,
-                 static_cast<double>(hp::toast_max_chunk_size())});
+                 hp::out_of_line_values(rows, {columns.data(), columns.size()}),
+                 DatumGetFloat8(row.get(14))});
             const hp::BloatEstimate both = hp::combine_table_and_toast(heap, toast);
             const bool has_figure = both.figure.has_value();
             if (has_figure ? both.figure->bloat_bytes < min_bytes : min_bytes > 0)
@@ -192,7 +195,8 @@ struct IndexShape {
 
 IndexShape index_columns(const CatalogStats& catalog, Oid index, Oid table, ArrayType* keys,
                          int key_count, double reltuples, Vector<Column>& columns) {
-    const int total = ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys));
+    // ArrayGetNItems raises on absurd dimensions.
+    const int total = pg::call([keys] { return ArrayGetNItems(ARR_NDIM(keys), ARR_DIMS(keys)); });
     const auto* attnums = reinterpret_cast<const int16*>(ARR_DATA_PTR(keys));
     columns.clear();
     double distinct_product = 1;

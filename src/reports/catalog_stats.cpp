@@ -64,7 +64,10 @@ void CatalogStats::read_statistics() {
                                    [s](const AttributeRow& row, Oid) { return before(row, s->starelid, s->staattnum); });
         if (it == rows_.end() || it->relid != s->starelid || it->attnum != s->staattnum)
             return;
-        it->column.stats = ColumnStats{static_cast<double>(s->stawidth), s->stanullfrac};
+        // ANALYZE fills no slot when every sampled value was too wide to keep.
+        const bool no_slot = s->stakind1 == 0 && s->stakind2 == 0 && s->stakind3 == 0 &&
+                             s->stakind4 == 0 && s->stakind5 == 0;
+        it->column.stats = ColumnStats{static_cast<double>(s->stawidth), s->stanullfrac, no_slot};
         it->n_distinct = s->stadistinct;
     });
 }

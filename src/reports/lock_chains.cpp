@@ -2,8 +2,11 @@
 // lock or blocks one that does, placed in a forest of blocking trees.
 #include <array>
 #include <cstdio>
+#include <cstring>
+#include <new>
 
 #include "core/lock_graph.hpp"
+#include "core/reusable_arena.hpp"
 #include "pg/call.hpp"
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
@@ -18,6 +21,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
 
@@ -30,13 +34,24 @@ enum Column {
     application_name, client_addr, query, suggestion, column_count
 };
 
+// An int4[] laid out as construct_array() would, filled with one copy: the
+// blocked_by arrays of a row-lock queue hold n²/2 pids in all, and going
+// through a Datum per element doubled their cost.
 Datum pid_array(const Vector<std::int32_t>& pids) {
     return pg::call([&] {
-        Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (pids.size() + 1)));
-        for (std::size_t i = 0; i < pids.size(); ++i)
-            elements[i] = Int32GetDatum(pids[i]);
-        return PointerGetDatum(construct_array(elements, static_cast<int>(pids.size()), INT4OID,
-                                               sizeof(int32), true, TYPALIGN_INT));
+        if (pids.empty())
+            return PointerGetDatum(construct_empty_array(INT4OID));
+        const int count = static_cast<int>(pids.size());
+        const Size bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int32) * pids.size();
+        auto* array = static_cast<ArrayType*>(palloc0(bytes));
+        SET_VARSIZE(array, bytes);
+        array->ndim = 1;
+        array->dataoffset = 0;  // no null bitmap
+        array->elemtype = INT4OID;
+        ARR_DIMS(array)[0] = count;
+        ARR_LBOUND(array)[0] = 1;
+        std::memcpy(ARR_DATA_PTR(array), pids.data(), sizeof(int32) * pids.size());
+        return PointerGetDatum(array);
     });
 }
 
@@ -125,7 +140,7 @@ private:
         }
         if (const char* name_of_state = backend_state_name(backend.st_state))
             set(state, pg::text_datum(name_of_state));
-        const WaitEvent wait = backend_wait_event(node.pid);
+        const WaitEvent wait = backends_.wait_event(node.pid);
         if (wait.type != nullptr)
             set(wait_event_type, pg::text_datum(wait.type));
         if (wait.name != nullptr)
@@ -191,6 +206,40 @@ private:
     char text_[512];
 };
 
+// The memory of one call's lock data and graph (a few hundred kB with
+// hundreds of waiters), kept for the next call of the session: a poller every
+// second then touches no fresh page (see core/reusable_arena). A call made
+// while another is under way (it cannot happen today) uses its own memory.
+class CallMemory {
+public:
+    explicit CallMemory(Resource& fallback) : resource_(&fallback) {
+        if (taken_)
+            return;
+        if (arena_ == nullptr) {
+            static pg::ContextResource top(TopMemoryContext);
+            // The arena lives as long as the backend: never destroyed.
+            alignas(ReusableArena) static unsigned char storage[sizeof(ReusableArena)];
+            arena_ = new (storage) ReusableArena(top, kept_bytes);
+        }
+        arena_->reset();
+        taken_ = true;
+        resource_ = arena_;
+    }
+    ~CallMemory() {
+        if (resource_ == arena_)
+            taken_ = false;
+    }
+    CallMemory(const CallMemory&) = delete;
+    CallMemory& operator=(const CallMemory&) = delete;
+    Resource& resource() { return *resource_; }
+
+private:
+    static constexpr std::size_t kept_bytes = 4 << 20;
+    static inline ReusableArena* arena_ = nullptr;
+    static inline bool taken_ = false;
+    Resource* resource_;
+};
+
 }  // namespace
 }  // namespace hastecrm_perf::reports
 
@@ -198,17 +247,23 @@ HASTECRM_PERF_FUNCTION(lock_chains) {
     namespace hp = hastecrm_perf;
     return hp::pg::guard([&]() -> Datum {
         hp::pg::SetResult result(fcinfo);
-        auto resource = hp::pg::ContextResource::current();
+        auto call_context = hp::pg::ContextResource::current();
+        hp::reports::CallMemory memory(call_context);
+        hp::Resource& resource = memory.resource();
         // The clock, not now(): inside a polling transaction now() is older than
         // the waits we read, and ages would come out negative.
         const TimestampTz now = GetCurrentTimestamp();
-        const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(resource);
+        const hp::reports::ProcTable procs(resource);
+        const hp::reports::LockSnapshot snapshot = hp::reports::read_lock_snapshot(procs, resource);
         const hp::Vector<hp::ForestNode> forest = hp::build_lock_forest(snapshot.locks, resource);
         if (forest.empty())
             return Datum(0);
-        // Fresh backend status, as fresh as the lock data just read.
-        hp::pg::call([] { pgstat_clear_backend_activity_snapshot(); });
-        const hp::reports::BackendDirectory backends(resource);
+        // The status of the pids in the forest, read now: as fresh as the locks.
+        hp::Vector<std::int32_t> pids(&resource);
+        pids.reserve(forest.size());
+        for (const hp::ForestNode& node : forest)
+            pids.push_back(node.pid);
+        const hp::reports::BackendDirectory backends(procs, {pids.data(), pids.size()}, resource);
         hp::reports::RowWriter writer(snapshot, backends, now);
         for (const hp::ForestNode& node : forest)
             writer.write(node, result);

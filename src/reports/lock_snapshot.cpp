@@ -13,110 +13,89 @@ bool same_tag(const LOCKTAG& a, const LOCKTAG& b) {
     return std::memcmp(&a, &b, sizeof(LOCKTAG)) == 0;
 }
 
-bool tag_before(const LOCKTAG& a, const LOCKTAG& b) {
-    return std::memcmp(&a, &b, sizeof(LOCKTAG)) < 0;
-}
-
 class SnapshotReader {
 public:
-    explicit SnapshotReader(Resource& resource)
-        : resource_(resource),
+    SnapshotReader(const ProcTable& procs, Resource& resource)
+        : procs_(procs), resource_(resource),
           out_{Vector<AwaitedLock>(&resource), Vector<LOCKTAG>(&resource),
                Vector<Vector<TimestampTz>>(&resource)} {}
 
     LockSnapshot read() {
-        LockData* all = pg::call([] { return GetLockStatusData(); });
-        // Group the PROCLOCKs by lock; keep the groups somebody waits in.
-        Vector<const LockInstanceData*> entries(&resource_);
-        entries.reserve(all->nelements);
-        for (int i = 0; i < all->nelements; ++i)
-            entries.push_back(&all->locks[i]);
-        std::stable_sort(entries.begin(), entries.end(), [](auto* a, auto* b) {
-            return tag_before(a->locktag, b->locktag);
-        });
-        for (std::size_t begin = 0; begin < entries.size();) {
+        const Vector<ProcWait>& waits = procs_.waits();
+        for (std::size_t begin = 0; begin < waits.size();) {
             std::size_t end = begin + 1;
-            while (end < entries.size() && same_tag(entries[end]->locktag, entries[begin]->locktag))
+            while (end < waits.size() && waits[end].lock == waits[begin].lock)
                 ++end;
-            const bool awaited = std::any_of(entries.begin() + begin, entries.begin() + end,
-                                             [](auto* e) { return e->waitLockMode != NoLock; });
-            if (awaited)
-                add_lock(entries.begin() + begin, entries.begin() + end);
+            add_lock(begin, end);
             begin = end;
         }
         return std::move(out_);
     }
 
 private:
-    using Entries = Vector<const LockInstanceData*>::iterator;
-
-    void add_lock(Entries begin, Entries end) {
-        const LOCKTAG tag = (*begin)->locktag;
-        // The latest to start waiting is usually last in the queue.
-        const LockInstanceData* last = nullptr;
-        for (auto it = begin; it != end; ++it)
-            if ((*it)->waitLockMode != NoLock && (last == nullptr || (*it)->waitStart > last->waitStart))
-                last = *it;
-
-        AwaitedLock& lock = out_.locks.emplace_back(AwaitedLock{
-            Vector<LockMember>(&resource_), Vector<std::int32_t>(&resource_), conflicts_of(tag)});
-        out_.tags.push_back(tag);
+    // The waiters seen on one lock, latest first: the first still waiting
+    // there gives the queue.
+    void add_lock(std::size_t begin, std::size_t end) {
+        AwaitedLock lock{Vector<LockMember>(&resource_), Vector<std::int32_t>(&resource_), {}};
+        LOCKTAG tag{};
+        const Vector<ProcWait>& waits = procs_.waits();
+        const int bound = static_cast<int>(end - begin) + 1;
+        bool found = false;
+        for (std::size_t w = begin; w < end && !found; ++w)
+            found = read_queue(waits[w].pid, bound, lock, tag);
+        if (!found)
+            return;  // every wait seen there has ended
+        for (const LOCKTAG& seen : out_.tags)
+            if (same_tag(seen, tag))
+                return;  // the lock was freed and reused between the two reads
+        lock.conflicts = conflicts_of(tag);
         Vector<TimestampTz>& starts = out_.wait_start.emplace_back();
-
-        if (!read_queue(tag, last->pid, static_cast<int>(end - begin), lock)) {
-            // The waiters moved on between the two reads: fall back to the
-            // first picture, in order of wait start.
-            lock.members.clear();
-            lock.wait_queue.clear();
-            Vector<const LockInstanceData*> waiting(&resource_);
-            for (auto it = begin; it != end; ++it) {
-                add_member(**it, lock);
-                if ((*it)->waitLockMode != NoLock)
-                    waiting.push_back(*it);
-            }
-            std::stable_sort(waiting.begin(), waiting.end(),
-                             [](auto* a, auto* b) { return a->waitStart < b->waitStart; });
-            for (auto* w : waiting)
-                lock.wait_queue.push_back(w->pid);
-        }
-
-        // GetBlockerStatusData() leaves waitStart unset: take it from the
-        // first picture.
-        for (const LockMember& member : lock.members) {
-            TimestampTz start = 0;
-            for (auto it = begin; it != end && member.wait_mode != NoLock; ++it)
-                if ((*it)->pid == member.pid && (*it)->waitLockMode != NoLock)
-                    start = (*it)->waitStart;
-            starts.push_back(start);
-        }
+        starts.reserve(lock.members.size());
+        for (const LockMember& member : lock.members)
+            starts.push_back(member.wait_mode != NoLock ? procs_.wait_start(member.pid) : 0);
+        out_.tags.push_back(tag);
+        out_.locks.push_back(std::move(lock));
     }
 
-    // Asks the lock manager for the queue behind `candidate`; moves to a
+    // Asks the lock manager for the queue ahead of `candidate`; moves to a
     // waiter further back until the one at the end is found.
-    bool read_queue(const LOCKTAG& tag, int candidate, int bound, AwaitedLock& lock) {
+    bool read_queue(int candidate, int bound, AwaitedLock& lock, LOCKTAG& tag) {
+        bool have_tag = false;
         for (int attempt = 0; attempt <= bound; ++attempt) {
             BlockedProcsData* data = pg::call([candidate] { return GetBlockerStatusData(candidate); });
             const BlockedProcData* proc = nullptr;
             for (int i = 0; i < data->nprocs; ++i)
                 if (data->procs[i].pid == candidate)
                     proc = &data->procs[i];
-            if (proc == nullptr || proc->num_locks == 0 ||
-                !same_tag(data->locks[proc->first_lock].locktag, tag))
+            if (proc == nullptr || proc->num_locks == 0)
                 return false;
-
             const LockInstanceData* members = &data->locks[proc->first_lock];
+            if (have_tag && !same_tag(members[0].locktag, tag))
+                return false;
+            tag = members[0].locktag;
+            have_tag = true;
+
             const int* ahead = &data->waiter_pids[proc->first_waiter];
             const int* ahead_end = ahead + proc->num_waiters;
+            // The queue holds exactly the members that wait: if there are
+            // more of them than pids ahead, someone is queued behind.
+            int waiting = 0;
+            for (int i = 0; i < proc->num_locks; ++i)
+                waiting += members[i].waitLockMode != NoLock && members[i].pid != candidate;
             int behind = 0;
-            for (int i = 0; i < proc->num_locks; ++i) {
+            for (int i = 0; waiting > proc->num_waiters && i < proc->num_locks; ++i) {
                 const LockInstanceData& m = members[i];
                 if (m.waitLockMode != NoLock && m.pid != candidate &&
                     std::find(ahead, ahead_end, m.pid) == ahead_end)
                     behind = m.pid;
             }
             if (behind == 0) {
+                lock.members.reserve(proc->num_locks);
                 for (int i = 0; i < proc->num_locks; ++i)
-                    add_member(members[i], lock);
+                    lock.members.push_back(LockMember{members[i].pid, members[i].leaderPid,
+                                                      static_cast<std::uint32_t>(members[i].holdMask),
+                                                      members[i].waitLockMode});
+                lock.wait_queue.reserve(proc->num_waiters + 1);
                 lock.wait_queue.assign(ahead, ahead_end);
                 lock.wait_queue.push_back(candidate);
                 return true;
@@ -124,12 +103,6 @@ private:
             candidate = behind;
         }
         return false;
-    }
-
-    static void add_member(const LockInstanceData& entry, AwaitedLock& lock) {
-        lock.members.push_back(LockMember{entry.pid, entry.leaderPid,
-                                          static_cast<std::uint32_t>(entry.holdMask),
-                                          entry.waitLockMode});
     }
 
     static LockConflicts conflicts_of(const LOCKTAG& tag) {
@@ -140,14 +113,15 @@ private:
         return conflicts;
     }
 
+    const ProcTable& procs_;
     Resource& resource_;
     LockSnapshot out_;
 };
 
 }  // namespace
 
-LockSnapshot read_lock_snapshot(Resource& resource) {
-    return SnapshotReader(resource).read();
+LockSnapshot read_lock_snapshot(const ProcTable& procs, Resource& resource) {
+    return SnapshotReader(procs, resource).read();
 }
 
 }  // namespace hastecrm_perf::reports

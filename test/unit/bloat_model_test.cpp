@@ -173,28 +173,84 @@ TEST(ToastBloat, ChunkRowsAtFourAPage) {
     EXPECT_EQ(toast_max_chunk_size(), 1996);
     // A full chunk row: 24 + (4 + 4 + 4 + 1996) = 2032, + 4 = 2036; 4 × 2036 = 8144 ≤ 8168.
     // 30,000 chunks (10,000 values of 3 chunks) → 7,500 pages, as PostgreSQL.
-    const BloatEstimate packed = estimate_toast_bloat({30000, 7500, 1996});
+    const BloatEstimate packed = estimate_toast_bloat({30000, 7500});
     ASSERT_TRUE(packed.figure);
     EXPECT_EQ(packed.figure->expected_bytes, 7500LL * 8192);
     EXPECT_EQ(packed.figure->bloat_bytes, 0);
 
     // The 30% bloated TOAST table that statistics queries report at 0%.
-    const BloatEstimate bloated = estimate_toast_bloat({30000, 10715, 1996});
+    const BloatEstimate bloated = estimate_toast_bloat({30000, 10715});
     EXPECT_EQ(bloated.quality, EstimateQuality::ok);
     EXPECT_EQ(bloated.figure->bloat_bytes, 3215LL * 8192);
     EXPECT_NEAR(bloated.figure->bloat_pct, 30.0, 0.01);
 
-    // Short chunks: 100 bytes of payload take a 1-byte header, 24 + 8 + 101 = 133 → 136,
-    // so floor(8168 / 140) = 58 a page.
-    EXPECT_EQ(estimate_toast_bloat({580, 10, 100}).figure->expected_bytes, 10LL * 8192);
+    // Values not known: every chunk counts as full, so a toast table of
+    // 2,560-byte values (6,667 pages for 40,000 chunks) looks packed even
+    // after 30% of them went.
+    EXPECT_EQ(estimate_toast_bloat({28000, 6667}).figure->bloat_bytes, 0);
 
     // VACUUM never ran on it: no chunk count.
-    EXPECT_EQ(estimate_toast_bloat({-1, 100, 1996}).quality, EstimateQuality::stale_stats);
+    EXPECT_EQ(estimate_toast_bloat({-1, 100}).quality, EstimateQuality::stale_stats);
+}
+
+// 20,000 values of 2,560 bytes: a full chunk (24 + 12 + 1996 = 2032 → 2036
+// with its line pointer) and one of 564 bytes (24 + 12 + 564 = 600 → 604):
+// 2,640 bytes a value, 3 a page (7,920 of 8,168), 6,667 pages, as PostgreSQL
+// 15 writes them.
+TEST(ToastBloat, PartlyFilledLastChunks) {
+    const BloatEstimate fresh = estimate_toast_bloat({40000, 6667, 20000});
+    ASSERT_TRUE(fresh.figure);
+    EXPECT_EQ(fresh.figure->bloat_bytes, 0);
+
+    // 30% deleted, VACUUM: 28,000 chunk rows of 14,000 values stay on the
+    // 6,667 pages; VACUUM FULL packs them into 4,667 (2,000 pages reclaimable).
+    // Last chunks taken as half full (1044 bytes each): ceil(14,000 ×
+    // (2,042 + 1,044) / 8,168) = 5,290 pages expected, 1,377 found.
+    const BloatEstimate deleted = estimate_toast_bloat({28000, 6667, 14000, 12000});
+    ASSERT_TRUE(deleted.figure);
+    EXPECT_EQ(deleted.figure->expected_bytes, 5290LL * 8192);
+    EXPECT_EQ(deleted.figure->bloat_bytes, 1377LL * 8192);
+    EXPECT_GE(deleted.figure->bloat_bytes, 2000LL * 8192 / 2);  // SPEC §3: at least half
+    EXPECT_LE(deleted.figure->bloat_bytes, 2000LL * 8192);      // and here not more than the truth
+
+    // Statistics reset after the DELETE: the deleted chunks are unknown, the
+    // pages look as if the live chunks had filled them: no bloat claimed.
+    EXPECT_EQ(estimate_toast_bloat({28000, 6667, 14000, 0}).figure->bloat_bytes, 0);
+
+    // More values than chunks (a wrong guess): capped at one value per chunk,
+    // and never more bloat than the table's pages.
+    const BloatEstimate capped = estimate_toast_bloat({28000, 6667, 1e9, 1e9});
+    EXPECT_LE(capped.figure->bloat_bytes, capped.figure->actual_bytes);
+    EXPECT_GE(capped.figure->expected_bytes, 0);
+}
+
+// The look-alike that is not bloated: 3,900-byte values end in a nearly full
+// chunk (1,904 bytes: 24 + 12 + 1,904 = 1,940 → 1,948), 2 values a page,
+// 10,000 pages for 20,000 values. Half-full last chunks would call a quarter
+// of it bloat; the pages show the chunks fuller.
+TEST(ToastBloat, NearlyFullLastChunksAreNotBloat) {
+    const BloatEstimate fresh = estimate_toast_bloat({40000, 10000, 20000});
+    ASSERT_TRUE(fresh.figure);
+    EXPECT_EQ(fresh.figure->bloat_bytes, 0);
+    // The same after deleting 30%: 6,000 of 10,000 pages' worth of values left.
+    const BloatEstimate deleted = estimate_toast_bloat({28000, 10000, 14000, 12000});
+    EXPECT_NEAR(static_cast<double>(deleted.figure->bloat_bytes), 3000.0 * 8192, 10 * 8192);
+}
+
+TEST(ToastBloat, OutOfLineValuesFromColumnStatistics) {
+    const Column id{4, 'i', std::nullopt};
+    const Column body{-1, 'i', ColumnStats{18, 0.25, true}};         // all TOAST pointers
+    const Column email{-1, 'i', ColumnStats{18, 0, false}};          // 18 bytes inline: values sampled
+    const Column notes{-1, 'i', ColumnStats{400, 0, true}};          // wide, some inline
+    const Column dropped{-1, 'i', ColumnStats{18, 0, true}, true};
+    const std::vector<Column> table = {id, body, email, notes, dropped};
+    EXPECT_DOUBLE_EQ(out_of_line_values(1000, table), 750);
+    EXPECT_DOUBLE_EQ(out_of_line_values(-1, table), 0);  // never vacuumed
 }
 
 TEST(TableBloat, HeapAndToastTogether) {
     const BloatEstimate heap = estimate_heap_bloat({1e6, 10000, hand_table});  // 1,666 pages
-    const BloatEstimate toast = estimate_toast_bloat({30000, 10715, 1996});    // 3,215 pages
+    const BloatEstimate toast = estimate_toast_bloat({30000, 10715});    // 3,215 pages
     const BloatEstimate table = combine_table_and_toast(heap, toast);
     EXPECT_EQ(table.quality, EstimateQuality::ok);
     ASSERT_TRUE(table.figure);
@@ -203,10 +259,10 @@ TEST(TableBloat, HeapAndToastTogether) {
     EXPECT_EQ(table.figure->bloat_bytes, (1666LL + 3215) * 8192);
     EXPECT_NEAR(table.figure->bloat_pct, 100.0 * 4881 / 20715, 1e-9);
 
-    const BloatEstimate no_toast = estimate_toast_bloat({-1, 0, 1996});  // empty: no bloat
+    const BloatEstimate no_toast = estimate_toast_bloat({-1, 0});  // empty: no bloat
     EXPECT_EQ(combine_table_and_toast(heap, no_toast).figure->bloat_bytes, 1666LL * 8192);
 
-    const BloatEstimate stale_toast = estimate_toast_bloat({-1, 100, 1996});
+    const BloatEstimate stale_toast = estimate_toast_bloat({-1, 100});
     const BloatEstimate stale = combine_table_and_toast(heap, stale_toast);
     EXPECT_EQ(stale.quality, EstimateQuality::stale_stats);
     EXPECT_FALSE(stale.figure);

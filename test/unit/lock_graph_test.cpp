@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "core/reusable_arena.hpp"
 #include "heap_resource.hpp"
 
 namespace hastecrm_perf {
@@ -300,6 +301,77 @@ TEST(LockGraph, HundredsQueuedOnOneRow) {
         EXPECT_EQ(node.depth, 2) << node.pid;
         EXPECT_EQ(node.blocked_by.size(), static_cast<std::size_t>(node.pid - 2)) << node.pid;
         EXPECT_EQ(node.blocking_count, 251 - node.pid) << node.pid;
+    }
+}
+
+TEST(LockGraph, GroupWaitingOnTwoLocksMergesItsBlockers) {
+    // Leader 40 waits on one lock held by 9 and 12; its worker 41 waits on
+    // another held by 9 and 8: the group is blocked by 8, 9 and 12, once each.
+    Snapshot s;
+    s.lock({holds(12, Exclusive), holds(9, Exclusive), waits(40, Exclusive)}, {40})
+     .lock({holds(9, Exclusive), holds(8, Exclusive), waits(41, Exclusive, 40)}, {41});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(40).blocked_by), (Pids{8, 9, 12}));
+    EXPECT_EQ(f.at(40).depth, 1);
+    EXPECT_EQ(f.at(40).root_pid, 8);
+}
+
+TEST(LockGraph, GroupHoldingTogetherIsOneBlocker) {
+    // Leader 30 and its worker 31 both hold the lock 5 waits for.
+    Snapshot s;
+    s.lock({holds(31, Share, 30), waits(5, Exclusive), holds(30, Share)}, {5});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(5).blocked_by), Pids{30});
+    EXPECT_EQ(f.at(30).blocking_count, 1);
+}
+
+TEST(LockGraph, QueueBlockersAreEveryConflictingWaiterAhead) {
+    // A holder of AccessShare; queued: 2 AccessExclusive, 3 AccessShare,
+    // 4 RowExclusive, 5 AccessShare, 6 Exclusive. Each waiter is blocked by
+    // the held mode it conflicts with and by every conflicting request ahead.
+    Snapshot s;
+    s.lock({holds(1, AccessShare), waits(2, AccessExclusive), waits(3, AccessShare),
+            waits(4, RowExclusive), waits(5, AccessShare), waits(6, Exclusive)},
+           {2, 3, 4, 5, 6});
+    auto f = s.forest();
+    EXPECT_EQ(v(f.at(2).blocked_by), Pids{1});
+    EXPECT_EQ(v(f.at(3).blocked_by), Pids{2});
+    EXPECT_EQ(v(f.at(4).blocked_by), Pids{2});
+    EXPECT_EQ(v(f.at(5).blocked_by), Pids{2});
+    EXPECT_EQ(v(f.at(6).blocked_by), (Pids{2, 4}));
+    EXPECT_EQ(f.at(1).blocking_count, 5);
+}
+
+TEST(LockGraph, SameForestFromReusedMemory) {
+    // lock_chains() builds each call's graph in memory kept from the last
+    // call: the second build on the reset arena gives the same forest.
+    std::vector<LockMember> tuple = {holds(2, Exclusive)};
+    std::vector<std::int32_t> queue;
+    for (int pid = 3; pid <= 60; ++pid) {
+        tuple.push_back(waits(pid, Exclusive));
+        queue.push_back(pid);
+    }
+    ReusableArena arena(heap, 1 << 20);
+    std::vector<std::vector<std::int32_t>> first;
+    for (int use = 0; use < 2; ++use) {
+        arena.reset();
+        Vector<AwaitedLock> locks(&arena);
+        locks.push_back(AwaitedLock{Vector<LockMember>(tuple.begin(), tuple.end(), &arena),
+                                    Vector<std::int32_t>(queue.begin(), queue.end(), &arena), conflicts});
+        const Vector<ForestNode> nodes = build_lock_forest(locks, arena);
+        ASSERT_EQ(nodes.size(), 59u);
+        std::vector<std::vector<std::int32_t>> rows;
+        for (const ForestNode& node : nodes) {
+            rows.push_back(v(node.blocked_by));
+            Pids ahead;
+            for (int pid = 2; pid < node.pid; ++pid)
+                ahead.push_back(pid);
+            EXPECT_EQ(v(node.blocked_by), ahead) << node.pid;
+        }
+        if (use == 0)
+            first = rows;
+        else
+            EXPECT_EQ(rows, first);
     }
 }
 
