@@ -9,6 +9,9 @@
 # 2. A long statement keeps its entry (and its history) while a full table
 #    churns through new statements. (0.1 ranked entries by the start time of
 #    their last execution and could evict a running one.)
+# 3. What the maintenance worker runs is not a top-level statement: no entry
+#    of its own, nothing for the N+1 detector. (0.1 counted its utility
+#    statements, run through SPI at depth 0, as top level.)
 use strict;
 use warnings;
 use IPC::Run ();
@@ -44,6 +47,8 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'hastecrm_perf'
 hastecrm_perf.max_queries = $capacity
+hastecrm_perf.worker_databases = 'postgres'
+hastecrm_perf.naptime = 1
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION hastecrm_perf');
@@ -111,6 +116,25 @@ is( $node->safe_psql('postgres',
 		"SELECT calls FROM hastecrm_perf.query_latency WHERE query = 'SELECT pg_sleep(\$1)'"),
 	'2',
 	'its entry survived the churn: both calls counted');
+
+# --- 3. the worker's statements are not top level -------------------------------
+
+$node->safe_psql('postgres', q{
+	CREATE TABLE refreshed_base (x int);
+	CREATE MATERIALIZED VIEW refreshed_view AS SELECT count(*) FROM refreshed_base;
+	SELECT hastecrm_perf.query_latency_reset();
+	SELECT hastecrm_perf.schedule_refresh('refreshed_view', '1 second');
+});
+ok( wait_for(
+		$node,
+		q{SELECT count(*) > 0 FROM hastecrm_perf.job_log
+		  WHERE target = 'public.refreshed_view' AND status = 'ok' AND action LIKE 'refresh%'},
+		't', 30),
+	'the worker refreshed the view');
+is( $node->safe_psql('postgres',
+		q{SELECT count(*) FROM hastecrm_perf.query_latency WHERE query LIKE 'REFRESH MATERIALIZED VIEW%'}),
+	'0',
+	"the worker's REFRESH is not a top-level statement");
 
 $node->stop;
 done_testing();
