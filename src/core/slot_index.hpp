@@ -68,25 +68,34 @@ std::uint64_t hash_words(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0,
 
 // When a table is full: the least recently active of `sample` slots drawn at
 // random from [0, capacity), skipping those for which keep(slot) is true (a
-// slot in use right now). Constant time: no sort, no scan. Returns -1 only if
+// slot in use right now). Constant time: no sort of the table, no scan; keep
+// is asked about the best candidates only, usually once. Returns -1 only if
 // every slot drawn had to be kept. `random_state` is a nonzero xorshift state.
+inline constexpr int max_victim_sample = 16;
+
 template <typename LastActive, typename Keep>
 int choose_victim(int capacity, int sample, std::uint64_t& random_state, LastActive&& last_active,
                   Keep&& keep) noexcept {
-    int victim = -1;
-    for (int i = 0; i < sample; ++i) {
+    int candidates[max_victim_sample];
+    const int drawn = sample < max_victim_sample ? sample : max_victim_sample;
+    for (int i = 0; i < drawn; ++i) {
         std::uint64_t x = random_state;  // xorshift64
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         random_state = x;
-        const int candidate = static_cast<int>(x % static_cast<std::uint64_t>(capacity));
-        if (keep(candidate))
-            continue;
-        if (victim < 0 || last_active(candidate) < last_active(victim))
-            victim = candidate;
+        candidates[i] = static_cast<int>(x % static_cast<std::uint64_t>(capacity));
     }
-    return victim;
+    for (int left = drawn; left > 0; --left) {
+        int best = 0;
+        for (int i = 1; i < left; ++i)
+            if (last_active(candidates[i]) < last_active(candidates[best]))
+                best = i;
+        if (!keep(candidates[best]))
+            return candidates[best];
+        candidates[best] = candidates[left - 1];
+    }
+    return -1;
 }
 
 }  // namespace hastecrm_perf

@@ -141,14 +141,25 @@ TEST(ChooseVictim, TakesTheLeastRecentlyActiveOfTheSampleAndSkipsKeptSlots) {
     for (int i = 0; i < 100; ++i)
         last[i] = 1000 - i;  // slot 99 is the oldest
     std::uint64_t state = 0x9E3779B97F4A7C15ull;
-    // The whole table sampled many times over: the oldest slot always shows up.
-    const int victim = choose_victim(100, 2000, state, [&](int s) { return last[s]; },
+    // A table of 10 sampled 16 times: the oldest slot shows up (all but surely).
+    for (int i = 0; i < 10; ++i)
+        last[i] = 1000 - i;  // slot 9 is the oldest of the first ten
+    const int victim = choose_victim(10, 16, state, [&](int s) { return last[s]; },
                                      [](int) { return false; });
-    EXPECT_EQ(victim, 99);
-    // The oldest is in use: the next oldest goes.
-    const int second = choose_victim(100, 2000, state, [&](int s) { return last[s]; },
-                                     [](int s) { return s == 99; });
-    EXPECT_EQ(second, 98);
+    EXPECT_EQ(victim, 9);
+    // The oldest is in use: the next oldest of the sample goes, and keep is
+    // asked about the best candidates only.
+    int asked = 0;
+    std::uint64_t same_state = state;
+    const int unkept = choose_victim(10, 16, same_state, [&](int s) { return last[s]; },
+                                     [&](int) { ++asked; return false; });
+    same_state = state;
+    const int second = choose_victim(10, 16, same_state, [&](int s) { return last[s]; },
+                                     [&](int s) { return s == unkept; });
+    EXPECT_EQ(asked, 1);
+    EXPECT_NE(second, unkept);
+    EXPECT_GT(last[unkept], 0);
+    EXPECT_GE(last[second], last[unkept]);
     // Everything in use: no victim.
     EXPECT_EQ(choose_victim(100, 8, state, [&](int s) { return last[s]; }, [](int) { return true; }), -1);
 }
