@@ -64,9 +64,10 @@ int open_top_level_count = 0;
 
 // The one definition of a top-level statement, used by every hook: one the
 // client sent, run at depth 0 by the portal of a protocol message, in a
-// backend that is not a background worker. Not a function's statement through SPI (depth > 0), nor a
-// deferred trigger's query run at the COMMIT of an autocommit statement (no
-// portal is active then), nor a background worker's own maintenance.
+// backend that is not a background worker. Not a function's statement
+// through SPI (depth > 0), nor a deferred trigger's query run at the COMMIT
+// of an autocommit statement (no portal is active then), nor a background
+// worker's own maintenance (which never feeds the N+1 detector either).
 bool client_statement_now() {
     return nesting == 0 && ActivePortal != nullptr && !IsBackgroundWorker;
 }
