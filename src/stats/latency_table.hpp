@@ -1,12 +1,18 @@
 // The shared-memory table of statement latencies: one entry per
 // (userid, dbid, queryid), hashed to a fixed array of slots.
 //
-// Hot path: a shared LWLock for the lookup, then relaxed atomic adds; the
-// exclusive lock is taken only to add an entry. When the table is full the
-// entry added replaces the least recently seen of a few slots picked at
-// random (constant time): no sort, no scan, no stall under the exclusive lock.
+// Hot path: one shared LWLock round trip per statement (record), then relaxed
+// atomic adds; the exclusive lock is taken only to add an entry. When the
+// table is full the entry added replaces the least recently active of a few
+// slots picked at random (constant time): no sort, no scan, no stall under the
+// exclusive lock. The entry of a statement that is running right now is never
+// the one replaced.
+//
+// Readers copy entries out (copy_entries, for_each): nothing that can raise an
+// error ever runs while our LWLock is held.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -38,6 +44,7 @@ struct QueryEntry {
     std::uint64_t total_us;
     std::uint64_t max_us;
     TimestampTz first_seen;
+    // Last activity: when the latest execution ended (or failed).
     TimestampTz last_seen;
     LatencyHistogram histogram;
     std::uint32_t query_length;
@@ -48,7 +55,7 @@ struct QueryEntry {
 struct Execution {
     std::uint64_t micros;
     std::uint64_t rows;
-    TimestampTz when;
+    TimestampTz when;  // when it ended
 };
 
 class LatencyTable {
@@ -64,37 +71,54 @@ public:
     // entry is kept).
     static void ensure(const QueryKey& key, std::string_view normalized_text, TimestampTz now);
     static bool contains(const QueryKey& key);
-    // Records one execution; false if the entry is not there (evicted).
+    // Records one execution; false if the entry is not there (new or evicted).
     static bool record(const QueryKey& key, const Execution& execution);
-    // Counts a statement that ended in ERROR.
-    static void record_error(const QueryKey& key, TimestampTz when);
+    // Counts a statement that ended in ERROR; false if it has no entry.
+    static bool record_error(const QueryKey& key, TimestampTz when);
     static void reset();
+    // Changes whenever an entry may have gone (an eviction, a reset): a
+    // backend that remembers which entries exist checks it (one relaxed load).
+    static std::uint64_t generation() noexcept;
 
-    // Calls visit(QueryEntry&) for every entry under the shared lock (the
-    // counters may still move: read them through atomic_ref). An error raised
-    // by visit releases the lock with the transaction abort.
+    // The top-level statement this backend runs now, whose entry eviction
+    // must spare (plain stores into this backend's own slot: no lock).
+    static void mark_running(const QueryKey& key) noexcept;
+    static void clear_running() noexcept;
+
+    // Copies the entries in slots [first, first + room) that exist into out,
+    // under the shared lock, with nothing that can raise; returns how many.
+    // The copy's counters are plain values: read them directly or through
+    // read_counter(). Slots are visited in order; an entry evicted and added
+    // again between two calls may show up twice.
+    static int copy_entries(int first, QueryEntry* out, int room) noexcept;
+    static int capacity() noexcept;
+
+    // Calls visit(QueryEntry&) for every entry, on a private copy: entries are
+    // copied out a chunk at a time under the shared lock, which is released
+    // before visit runs, so visit may raise (build tuples, allocate, spill to
+    // disk) freely.
     template <typename Visit>
     static void for_each(Visit&& visit) {
-        lock_shared();
-        try {
-            for (int i = 0, n = used_slots(); i < n; ++i)
-                visit(*slot(i));
-        } catch (...) {
-            unlock();
-            throw;
+        int room = 0;
+        QueryEntry* chunk = allocate_chunk(room);
+        for (int first = 0;; first += room) {
+            const int count = copy_entries(first, chunk, room);
+            for (int i = 0; i < count; ++i)
+                visit(chunk[i]);
+            if (count < room)
+                break;
         }
-        unlock();
+        free_chunk(chunk);
     }
     static std::uint64_t evictions();
-    // The roles that own entries, to settle privileges before for_each: a
+    // The roles that own entries, to settle privileges before reading: a
     // catalog lookup (which may wait on a lock) must not happen under our LWLock.
     static void owners(Vector<Oid>& out);
 
 private:
-    static void lock_shared();
-    static void unlock();
-    static QueryEntry* slot(int index);
-    static int used_slots();
+    // A chunk of entries for for_each, palloc'd; throws std::bad_alloc.
+    static QueryEntry* allocate_chunk(int& room);
+    static void free_chunk(QueryEntry* chunk) noexcept;
 };
 
 // Reads a shared counter that other backends update.

@@ -1,7 +1,9 @@
 // The shared-memory table of N+1 suspects, one entry per
-// (userid, dbid, queryid, parent_queryid). Written only when a unit of work
-// closes with a suspect (rare), so it takes its exclusive lock for updates; when
-// full, the least recently seen entry is replaced (a bounded scan, no sort).
+// (userid, dbid, queryid, parent_queryid). Written when a unit of work closes
+// with a suspect, on the user's statement or COMMIT path: a hash lookup
+// (core/slot_index) under the exclusive lock, constant time whatever the
+// table's size; when full, the least recently seen of a few slots drawn at
+// random is replaced (no scan, no sort).
 #pragma once
 
 #include <cstdint>
