@@ -2,6 +2,7 @@
 
 #include "pg/call.hpp"
 #include "pg/error.hpp"
+#include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 #include "pg/spi.hpp"
 
@@ -88,9 +89,18 @@ void insert_log(pg::Spi& spi, const Job& job, std::int64_t started, std::int64_t
 
 Oid extension_owner() {
     pg::Spi spi;
-    if (spi.execute("SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'hastecrm_perf'",
+    if (spi.execute("SELECT extowner, extversion FROM pg_catalog.pg_extension WHERE extname = 'hastecrm_perf'",
                     {}) != 1)
         throw pg::Error(ERRCODE_UNDEFINED_OBJECT, "extension \"hastecrm_perf\" is not installed");
+    auto resource = pg::ContextResource::current();
+    const auto version = spi.text(0, 2, resource);
+    if (!version || *version != schema_version)
+        throw pg::Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        std::string("extension \"hastecrm_perf\" is at version ") +
+                            (version ? version->c_str() : "?") + " in this database, its library at " +
+                            schema_version + ": run ALTER EXTENSION hastecrm_perf UPDATE",
+                        "Maintenance jobs need the objects of the library's version.",
+                        "Run ALTER EXTENSION hastecrm_perf UPDATE in this database.");
     bool is_null = false;
     return DatumGetObjectId(spi.value(0, 1, &is_null));
 }

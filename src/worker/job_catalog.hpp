@@ -16,7 +16,12 @@ extern "C" {
 
 namespace hastecrm_perf::worker {
 
-// The owner of the installed extension; throws when it is not installed.
+// The version of the extension's SQL objects this library's jobs use.
+inline constexpr const char* schema_version = "0.2";
+
+// The owner of the installed extension; throws when it is not installed, or
+// when its objects are of another version than the library's (55000, with
+// the ALTER EXTENSION ... UPDATE that brings them level).
 Oid extension_owner();
 
 // Every configured job, in a stable order (partitions, then refreshes, by OID).

@@ -59,17 +59,25 @@ SELECT 'config ' || cfg::regclass || ' ' || coalesce(cond, '')
 FROM ext, unnest(ext.extconfig, ext.extcondition) AS u(cfg, cond)
 ORDER BY 1};
 
-# The user's state in a 0.1 database: a managed partition parent, a scheduled
-# refresh, their job history, and settings of their own.
+# The user's state in a 0.1 database, as the 0.1 library left it: a managed
+# partition parent with its partitions, a scheduled refresh, their job
+# history, and settings of their own. (The 0.2 library runs no job in a 0.1
+# database, so the state is written as 0.1 wrote it.)
 my $user_state = q{
 CREATE TABLE events (id bigint, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
-SELECT hastecrm_perf.manage_partitions('events', 'monthly', 2, interval '1 year');
+CREATE TABLE events_2026_01 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+CREATE TABLE events_2026_02 PARTITION OF events FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+INSERT INTO hastecrm_perf.partition_config (parent, step, premake, retention, retention_action, last_run, last_status)
+VALUES ('events', 'monthly', 2, interval '100 years', 'detach', now(), 'ok');
 CREATE TABLE contacts (id int PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());
 INSERT INTO contacts SELECT g, now() FROM generate_series(1, 10) g;
 CREATE MATERIALIZED VIEW contact_count AS SELECT count(*) AS n FROM contacts;
 CREATE UNIQUE INDEX ON contact_count (n);
-SELECT hastecrm_perf.schedule_refresh('contact_count', interval '10 minutes', NULL, true);
-SELECT count(*) FROM hastecrm_perf.run_maintenance();
+INSERT INTO hastecrm_perf.refresh_config (view, every, "concurrently", skip_unchanged, last_run, last_status)
+VALUES ('contact_count', interval '10 minutes', NULL, true, now(), 'ok');
+INSERT INTO hastecrm_perf.job_log (kind, target, started_at, finished_at, status, detail, action)
+VALUES ('partitions', 'public.events', now(), now(), 'ok', 'created 2 partitions', 'create'),
+       ('refresh', 'public.contact_count', now(), now(), 'error', 'relation "x" does not exist', 'refresh');
 ALTER DATABASE old SET hastecrm_perf.slow_query_ms = 42;
 };
 my $config = q{
@@ -85,6 +93,12 @@ sql('old', $user_state);
 my $before = sql('old', $config);
 like($before, qr/^.*events.*contact_count.*\|[1-9]\d*\|[1-9]/, "0.1 database has jobs, job history and partitions: $before");
 
+# Until the update, the 0.2 library runs no job there and says what to do.
+my ($ret, $out, $err) = $node->psql('old', 'SELECT count(*) FROM hastecrm_perf.run_maintenance()');
+isnt($ret, 0, 'run_maintenance() refuses a 0.1 database');
+like($err, qr/at version 0\.1 in this database, its library at \S+: run ALTER EXTENSION hastecrm_perf UPDATE/,
+	'with the update to run as the hint');
+
 sql('old', 'ALTER EXTENSION hastecrm_perf UPDATE');
 is(sql('old', q{SELECT extversion FROM pg_extension WHERE extname = 'hastecrm_perf'}),
 	$default_version, 'updated to the default version');
@@ -98,9 +112,14 @@ my $old_members = sql('old', $members);
 ok(length $fresh_members > 1000, 'fresh install has members to compare');
 is($old_members, $fresh_members, 'updated 0.1 has exactly the objects of a fresh install');
 
-# The jobs still run after the update, as before.
-my ($ret, $out, $err) = $node->psql('old', 'SELECT count(*) FROM hastecrm_perf.run_maintenance()');
+# The jobs run after the update: the refresh, and partitions up to now + 2
+# months (the 0.1 state had only January and February 2026).
+($ret, $out, $err) = $node->psql('old', 'SELECT count(*) FROM hastecrm_perf.run_maintenance()');
 is($ret, 0, "run_maintenance() works after the update $err");
+ok(sql('old', q{SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass}) > 3,
+	'the updated partition job made the partitions that were missing');
+is(sql('old', q{SELECT count(*) FROM hastecrm_perf.job_log WHERE target = 'public.contact_count' AND status = 'ok'}),
+	1, 'the updated refresh job ran and logged');
 
 # pg_dump / restore of the updated database keeps the user's configuration.
 my $dump = $node->basedir . '/old.dump';
