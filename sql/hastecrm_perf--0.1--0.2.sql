@@ -183,7 +183,9 @@ SELECT 'snapshot', 'history',
                                        'the first of hastecrm_perf.worker_databases')
        END,
        s.next_run, s.last_run, s.last_status, s.last_error, s.consecutive_failures
-FROM hastecrm_perf.history_state s;
+FROM hastecrm_perf.history_state s
+-- Shown where the job runs: in the history database.
+WHERE s.last_run IS NOT NULL OR s.next_run IS NOT NULL;
 
 -- Histograms as stored: the sparse encoding of core/histogram_codec.
 CREATE FUNCTION hastecrm_perf.histogram_merge(histograms bytea[])
