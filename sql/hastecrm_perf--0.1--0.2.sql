@@ -30,7 +30,9 @@ CREATE TABLE hastecrm_perf.statement_history (
     max_ms float8,
     histogram bytea NOT NULL
 ) PARTITION BY RANGE (snapshot_at);
-CREATE INDEX statement_history_key ON hastecrm_perf.statement_history (dbid, queryid, snapshot_at);
+-- No index: a window is read by partition pruning (a day holds at most
+-- 288 snapshots of history_top + 1 rows), and an index would add ~40% to
+-- every snapshot's bytes.
 COMMENT ON TABLE hastecrm_perf.statement_history IS
   'Per snapshot and statement, what it did since the previous snapshot (interval_start): the top hastecrm_perf.history_top statements by time, plus one row per database with NULL userid and queryid for all the others; histogram is the latency histogram delta (read it with histogram_buckets(), merge with histogram_merge(array_agg(histogram))); max_ms is NULL when the interval''s maximum is not known';
 
@@ -47,7 +49,6 @@ CREATE TABLE hastecrm_perf.statement_history_hourly (
     max_ms float8,
     histogram bytea NOT NULL
 ) PARTITION BY RANGE (hour);
-CREATE INDEX statement_history_hourly_key ON hastecrm_perf.statement_history_hourly (dbid, queryid, hour);
 COMMENT ON TABLE hastecrm_perf.statement_history_hourly IS
   'statement_history merged per hour (histograms merged exactly), kept hastecrm_perf.history_hourly_days';
 
