@@ -241,7 +241,10 @@ long history_launcher_tick() {
         release_baseline_when_off();
         return 0;
     });
-    if (settings::history_interval_s <= 0 || settings::lock_episode_ms <= 0)
+    // No snapshot would ever write the episodes without a history database.
+    const auto empty = [](const char* text) { return text == nullptr || text[0] == '\0'; };
+    if (settings::history_interval_s <= 0 || settings::lock_episode_ms <= 0 ||
+        (empty(settings::history_database) && empty(settings::worker_databases)))
         return LONG_MAX;
     const TimestampTz now = GetCurrentTimestamp();
     if (now >= next_sample) {

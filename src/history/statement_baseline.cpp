@@ -27,7 +27,7 @@ StatementBaseline::StatementBaseline() {
     const dsm_handle handle = baseline_handle();
     if (handle == DSM_HANDLE_INVALID)
         return;
-    segment_ = pg::call([handle] { return dsm_find_mapping(handle) ? dsm_find_mapping(handle) : dsm_attach(handle); });
+    segment_ = pg::call([handle] { return dsm_attach(handle); });  // nullptr: given back meanwhile
     if (segment_ != nullptr && header()->epoch != worker::shared_memory_epoch())
         header()->taken_at = 0;  // from before a crash restart: never subtract it
 }
