@@ -25,7 +25,8 @@ struct LockEpisode {
     Oid dbid;                // the waiter's database
     std::int32_t waiter_pid;
     Oid waiter_userid;
-    std::uint64_t waiter_queryid;
+    std::uint64_t waiter_queryid;  // 0 while waiting in parse analysis: filled in when it ends
+    TimestampTz waiter_statement_start;
     std::uint8_t lock_type;  // LockTagType
     std::uint8_t lock_mode;  // LOCKMODE
     Oid relation;            // for relation, page and tuple locks

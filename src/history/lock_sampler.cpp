@@ -35,6 +35,7 @@ struct Backend {
     Oid userid;
     char state[32];
     TimestampTz xact_start;
+    TimestampTz statement_start;
     std::uint64_t queryid;
 };
 
@@ -68,6 +69,7 @@ Vector<Backend> read_backends(const Vector<int>& pids, Resource& resource) {
         b.userid = status.st_userid;
         snprintf(b.state, sizeof b.state, "%s", state_name(status.st_state));
         b.xact_start = status.st_xact_start_timestamp;
+        b.statement_start = status.st_activity_start_timestamp;
         b.queryid = status.st_query_id;
     }
     std::sort(out.begin(), out.end(), [](const Backend& a, const Backend& b) { return a.pid < b.pid; });
@@ -161,6 +163,7 @@ Vector<LockEpisode> observe(TimestampTz now, Resource& resource) {
             e.dbid = b->dbid;
             e.waiter_userid = b->userid;
             e.waiter_queryid = b->queryid;
+            e.waiter_statement_start = b->statement_start;
         }
         e.root_pid = root_of(w->pid, w->leaderPid);
         e.root_sampled_at = now;
@@ -178,8 +181,17 @@ Vector<LockEpisode> observe(TimestampTz now, Resource& resource) {
     return seen;
 }
 
+// A statement that waits for a lock while it is parsed has no query id yet;
+// once the wait is over, the same statement (same start) has one.
+struct LaterQueryid {
+    std::int32_t pid;
+    TimestampTz statement_start;
+    std::uint64_t queryid;
+};
+
 // Under the ring's lock: no allocation, nothing that raises.
-void merge_into_ring(LockEpisode* ring, const Vector<LockEpisode>& seen) {
+void merge_into_ring(LockEpisode* ring, const Vector<LockEpisode>& seen,
+                     const Vector<LaterQueryid>& later) {
     std::uint64_t next_sequence = 1;
     for (int i = 0; i < lock_episode_capacity; ++i)
         next_sequence = std::max(next_sequence, ring[i].sequence + 1);
@@ -214,9 +226,38 @@ void merge_into_ring(LockEpisode* ring, const Vector<LockEpisode>& seen) {
         ring[slot].sequence = next_sequence++;
         matched[slot] = true;
     }
-    for (int i = 0; i < lock_episode_capacity; ++i)
-        if (ring[i].sequence != 0 && !ring[i].ended && !matched[i])
-            ring[i].ended = true;
+    for (int i = 0; i < lock_episode_capacity; ++i) {
+        LockEpisode& e = ring[i];
+        if (e.sequence == 0 || e.ended || matched[i])
+            continue;
+        e.ended = true;
+        for (const LaterQueryid& l : later)
+            if (e.waiter_queryid == 0 && l.pid == e.waiter_pid && l.statement_start == e.waiter_statement_start)
+                e.waiter_queryid = l.queryid;
+    }
+}
+
+// The query ids of waiters that had none, read now.
+Vector<LaterQueryid> later_queryids(Resource& resource) {
+    Vector<LaterQueryid> later(&resource);
+    later.reserve(lock_episode_capacity);
+    with_lock_episodes([&later](LockEpisode* ring) {
+        for (int i = 0; i < lock_episode_capacity; ++i)
+            if (ring[i].sequence != 0 && !ring[i].ended && ring[i].waiter_queryid == 0)
+                later.push_back(LaterQueryid{ring[i].waiter_pid, ring[i].waiter_statement_start, 0});
+    });
+    if (later.empty())
+        return later;
+    Vector<int> pids(&resource);
+    for (const LaterQueryid& l : later)
+        pids.push_back(l.pid);
+    std::sort(pids.begin(), pids.end());
+    pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+    const Vector<Backend> backends = read_backends(pids, resource);
+    for (LaterQueryid& l : later)
+        if (const Backend* b = find_backend(backends, l.pid); b != nullptr && b->statement_start == l.statement_start)
+            l.queryid = b->queryid;
+    return later;
 }
 
 void sample(TimestampTz now) {
@@ -227,8 +268,9 @@ void sample(TimestampTz now) {
     const MemoryContext previous = MemoryContextSwitchTo(sample_context);
     pg::guard([now] {
         pg::ContextResource resource(sample_context);
-        Vector<LockEpisode> seen = observe(now, resource);
-        with_lock_episodes([&seen](LockEpisode* ring) { merge_into_ring(ring, seen); });
+        const Vector<LockEpisode> seen = observe(now, resource);
+        const Vector<LaterQueryid> later = later_queryids(resource);
+        with_lock_episodes([&](LockEpisode* ring) { merge_into_ring(ring, seen, later); });
         return 0;
     });
     MemoryContextSwitchTo(previous);

@@ -73,9 +73,15 @@ my $holder = $node->background_psql('postgres');
 $holder->query_safe(q{INSERT INTO holder SELECT pg_backend_pid()});
 $holder->query_safe(q{BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE});
 $holder->query_until(qr/sleeping/, "\\echo sleeping\nSELECT 1 FROM pg_sleep(3); COMMIT;\n");
+# The waiter stays connected (as a pooled application session would): its
+# statement had no query id while it waited in parse analysis, and gets the
+# one it had once the wait was over.
+my $waiter = $node->background_psql('postgres');
 my $waited = Time::HiRes::time();
-sql(q{SELECT count(*) FROM locked});
+$waiter->query_safe(q{SELECT count(*) FROM locked});
 $waited = Time::HiRes::time() - $waited;
+Time::HiRes::sleep(1.5);
+$waiter->quit;
 $holder->query_safe(q{BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE});
 $holder->query_until(qr/short/, "\\echo short\nSELECT 1 FROM pg_sleep(0.2); COMMIT;\n");
 sql(q{SELECT count(*) FROM locked});
@@ -88,7 +94,8 @@ is(window_row($s2, $s3, 'calls'), 5, 'a reset between snapshots: the 5 calls aft
 is(sql(q{SELECT count(*) FROM hastecrm_perf.lock_episodes}), 1, 'the 3 s wait is one episode, the 200 ms wait none');
 is(sql(q{SELECT root_pid = (SELECT pid FROM holder) AND relation_name = 'public.locked' AND lock_mode = 'AccessShareLock'
          AND duration_ms BETWEEN 1000 AND 3500 AND root_query = 'SELECT $1 FROM pg_sleep($2)'
-         FROM hastecrm_perf.lock_episodes}), 't', 'with the holder as root, the relation and the mode')
+         AND waiter_query = 'SELECT count(*) FROM locked'
+         FROM hastecrm_perf.lock_episodes}), 't', 'with the holder as root, the relation, the mode and both texts')
   or diag(sql(q{SELECT e::text FROM hastecrm_perf.lock_episodes e}));
 
 # A restart: the baseline goes with shared memory; 3 calls after it count once.
