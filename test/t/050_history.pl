@@ -2,7 +2,8 @@
 # Two windows with different workloads each get their own percentiles; a
 # query_latency_reset(), a restart and a crash between snapshots give neither a
 # negative nor a doubled delta; a 3-second lock wait is one episode with the
-# right root and a 200 ms wait none; the size cap drops the oldest partition;
+# right root and a 200 ms wait none; hourly rollups merge exactly; the size
+# cap drops the oldest partition;
 # a standby writes nothing and reads the primary's history.
 use strict;
 use warnings;
@@ -108,9 +109,31 @@ sql(q{CREATE TABLE hastecrm_perf.statement_history_p20200101 PARTITION OF hastec
       SELECT d + interval '1 hour', d, 10, 5, g, 1, 0, 1, 1, NULL, decode(repeat('01', 300), 'hex')
       FROM (VALUES ('2020-01-01 00:00+00'::timestamptz), ('2020-01-02 00:00+00')) v(d),
            generate_series(1, 5000) g});
+# Hourly rollups: two snapshots of one statement in the hour before this one;
+# the next snapshot merges them (counts added, histograms bucket by bucket).
+sql(q{DO $$
+DECLARE
+  h timestamptz := date_trunc('hour', now(), 'UTC') - interval '1 hour';
+  d timestamptz := date_trunc('day', h, 'UTC');
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['statement_history', 'statement_history_hourly'] LOOP
+    EXECUTE format('CREATE TABLE IF NOT EXISTS hastecrm_perf.%I PARTITION OF hastecrm_perf.%I FOR VALUES FROM (%L) TO (%L)',
+                   t || '_p' || to_char(d AT TIME ZONE 'UTC', 'YYYYMMDD'), t, d, d + interval '1 day');
+  END LOOP;
+  INSERT INTO hastecrm_perf.statement_history VALUES
+    (h + interval '10 min', h + interval '5 min', 10, 5, 424242, 3, 0, 3, 3.0, 1.0, '\x013f03'),
+    (h + interval '20 min', h + interval '10 min', 10, 5, 424242, 2, 1, 2, 100.0, 50.0, '\x016c02');
+  DELETE FROM hastecrm_perf.statement_history_hourly WHERE hour = h;
+  UPDATE hastecrm_perf.history_state SET rolled_up_to = h;
+END $$});
 $node->restart;
 sql(q{SELECT pg_sleep(0.001)}) for 1 .. 3;
 my $s4 = next_snapshot($s3);
+is(sql(q{SELECT snapshots || ' ' || calls || ' ' || errors || ' ' || total_ms || ' ' || max_ms || ' ' ||
+                (SELECT string_agg(lower_ms || ':' || calls, ',') FROM hastecrm_perf.histogram_buckets(histogram))
+         FROM hastecrm_perf.statement_history_hourly WHERE queryid = 424242}),
+	'2 5 1 103 50 0.96:3,49.152:2', 'the hour before is rolled up exactly');
 is(window_row($s3, $s4, 'calls'), 3, 'a restart between snapshots: the 3 calls after it, once');
 
 # A crash (a backend killed): shared memory is made again, the latency table
