@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/lock_episode_ring.hpp"
 #include "core/lock_graph.hpp"
 #include "history/history_shared.hpp"
 #include "history/statement_baseline.hpp"
@@ -189,54 +190,6 @@ struct LaterQueryid {
     std::uint64_t queryid;
 };
 
-// Under the ring's lock: no allocation, nothing that raises.
-void merge_into_ring(LockEpisode* ring, const Vector<LockEpisode>& seen,
-                     const Vector<LaterQueryid>& later) {
-    std::uint64_t next_sequence = 1;
-    for (int i = 0; i < lock_episode_capacity; ++i)
-        next_sequence = std::max(next_sequence, ring[i].sequence + 1);
-    bool matched[lock_episode_capacity] = {};
-    for (const LockEpisode& e : seen) {
-        int slot = -1;
-        for (int i = 0; i < lock_episode_capacity && slot < 0; ++i)
-            if (ring[i].sequence != 0 && !ring[i].ended && ring[i].waiter_pid == e.waiter_pid &&
-                ring[i].started == e.started)
-                slot = i;
-        if (slot >= 0) {
-            const std::uint64_t sequence = ring[slot].sequence;
-            ring[slot] = e;
-            ring[slot].sequence = sequence;
-            matched[slot] = true;
-            continue;
-        }
-        // A free slot, else a written one, else the oldest.
-        int oldest = 0;
-        for (int i = 0; i < lock_episode_capacity && slot < 0; ++i) {
-            if (ring[i].sequence == 0)
-                slot = i;
-            else if (ring[i].sequence < ring[oldest].sequence)
-                oldest = i;
-        }
-        for (int i = 0; i < lock_episode_capacity && slot < 0; ++i)
-            if (ring[i].written)
-                slot = i;
-        if (slot < 0)
-            slot = oldest;
-        ring[slot] = e;
-        ring[slot].sequence = next_sequence++;
-        matched[slot] = true;
-    }
-    for (int i = 0; i < lock_episode_capacity; ++i) {
-        LockEpisode& e = ring[i];
-        if (e.sequence == 0 || e.ended || matched[i])
-            continue;
-        e.ended = true;
-        for (const LaterQueryid& l : later)
-            if (e.waiter_queryid == 0 && l.pid == e.waiter_pid && l.statement_start == e.waiter_statement_start)
-                e.waiter_queryid = l.queryid;
-    }
-}
-
 // The query ids of waiters that had none, read now.
 Vector<LaterQueryid> later_queryids(Resource& resource) {
     Vector<LaterQueryid> later(&resource);
@@ -270,7 +223,10 @@ void sample(TimestampTz now) {
         pg::ContextResource resource(sample_context);
         const Vector<LockEpisode> seen = observe(now, resource);
         const Vector<LaterQueryid> later = later_queryids(resource);
-        with_lock_episodes([&](LockEpisode* ring) { merge_into_ring(ring, seen, later); });
+        with_lock_episodes([&](LockEpisode* ring) {
+            merge_episode_sample<lock_episode_capacity>(ring, seen.data(), seen.size(), later.data(),
+                                                        later.size());
+        });
         return 0;
     });
     MemoryContextSwitchTo(previous);

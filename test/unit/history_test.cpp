@@ -1,6 +1,7 @@
 // The history core: deltas of statement readings, top-N with an exact
 // remainder, the histogram encoding and percentiles of a merged window.
 #include "core/histogram_codec.hpp"
+#include "core/lock_episode_ring.hpp"
 #include "core/statement_delta.hpp"
 #include "core/top_statements.hpp"
 
@@ -313,6 +314,86 @@ TEST(WindowPercentiles, UnknownMaximumUsesTheTopBucketBound) {
     record_latency(over, 500'000'000);
     EXPECT_EQ(window_max_us(over, std::nullopt), static_cast<double>(H::overflow_lower_us));
     EXPECT_TRUE(std::isnan(latency_percentile(H{}, 0.5, window_max_us(H{}, std::nullopt))));
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+namespace {
+
+struct TestEpisode {
+    std::uint64_t sequence = 0;
+    bool ended = false;
+    bool written = false;
+    std::int32_t waiter_pid = 0;
+    std::int64_t started = 0;
+    std::int64_t last_seen = 0;
+    std::uint64_t waiter_queryid = 0;
+    std::int64_t waiter_statement_start = 0;
+};
+struct TestLater {
+    std::int32_t pid;
+    std::int64_t statement_start;
+    std::uint64_t queryid;
+};
+
+constexpr std::size_t ring_size = 4;
+
+TestEpisode waiting(std::int32_t pid, std::int64_t started, std::int64_t now, std::uint64_t queryid = 7) {
+    TestEpisode e;
+    e.waiter_pid = pid;
+    e.started = started;
+    e.last_seen = now;
+    e.waiter_queryid = queryid;
+    e.waiter_statement_start = started - 1;
+    return e;
+}
+
+void sample(TestEpisode* ring, std::vector<TestEpisode> seen, std::vector<TestLater> later = {}) {
+    merge_episode_sample<ring_size>(ring, seen.data(), seen.size(), later.data(), later.size());
+}
+
+// A 3-second wait seen by three samples is one episode, ended after it.
+TEST(LockEpisodeRing, OneEpisodePerWaiterAndWait) {
+    TestEpisode ring[ring_size] = {};
+    for (std::int64_t now = 1; now <= 3; ++now)
+        sample(ring, {waiting(42, 0, now)});
+    EXPECT_EQ(ring[0].sequence, 1u);
+    EXPECT_FALSE(ring[0].ended);
+    EXPECT_EQ(ring[0].last_seen, 3);
+    EXPECT_EQ(ring[1].sequence, 0u);
+    sample(ring, {});
+    EXPECT_TRUE(ring[0].ended);
+    // The same pid waiting again is a new episode.
+    sample(ring, {waiting(42, 10, 11)});
+    EXPECT_EQ(ring[1].sequence, 2u);
+    EXPECT_EQ(ring[1].started, 10);
+    EXPECT_TRUE(ring[0].ended);
+}
+
+// A full ring reuses written slots first, then the oldest.
+TEST(LockEpisodeRing, BoundedReusesWrittenThenOldest) {
+    TestEpisode ring[ring_size] = {};
+    sample(ring, {waiting(1, 0, 1), waiting(2, 0, 1), waiting(3, 0, 1), waiting(4, 0, 1)});
+    sample(ring, {});
+    ring[2].written = true;
+    sample(ring, {waiting(5, 5, 6)});
+    EXPECT_EQ(ring[2].waiter_pid, 5);
+    EXPECT_FALSE(ring[2].written);
+    sample(ring, {waiting(5, 5, 7), waiting(6, 6, 7)});
+    EXPECT_EQ(ring[0].waiter_pid, 6);  // the oldest (sequence 1) made room
+    EXPECT_EQ(ring[2].last_seen, 7);
+}
+
+TEST(LockEpisodeRing, WaiterGetsItsStatementsQueryidWhenItEnds) {
+    TestEpisode ring[ring_size] = {};
+    sample(ring, {waiting(42, 100, 101, 0), waiting(43, 100, 101, 0)});
+    // 42 still runs the statement it waited in; 43 has moved on to another.
+    sample(ring, {}, {TestLater{42, 99, 555}, TestLater{43, 150, 777}});
+    EXPECT_TRUE(ring[0].ended);
+    EXPECT_EQ(ring[0].waiter_queryid, 555u);
+    EXPECT_EQ(ring[1].waiter_queryid, 0u);
 }
 
 }  // namespace
