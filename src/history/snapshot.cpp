@@ -167,6 +167,10 @@ StatementPass write_statements(std::int64_t now, const StatementReading* reading
         "SELECT u.userid, u.dbid, u.queryid, u.query, $1 FROM unnest("
         "$2::pg_catalog.oid[], $3::pg_catalog.oid[], $4::pg_catalog.int8[], $5::pg_catalog.text[]) "
         "AS u(userid, dbid, queryid, query) "
+        // Texts written within the day are not even locked again.
+        "WHERE NOT EXISTS (SELECT FROM hastecrm_perf.statement_text k WHERE k.userid = u.userid "
+        "AND k.dbid = u.dbid AND k.queryid = u.queryid AND k.last_snapshot OPERATOR(pg_catalog.>=) "
+        "($1 OPERATOR(pg_catalog.-) interval '1 day')) "
         "ON CONFLICT (userid, dbid, queryid) DO UPDATE SET query = excluded.query, "
         "last_snapshot = excluded.last_snapshot "
         "WHERE t.last_snapshot OPERATOR(pg_catalog.<) "
