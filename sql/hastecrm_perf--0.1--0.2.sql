@@ -30,9 +30,10 @@ CREATE TABLE hastecrm_perf.statement_history (
     max_ms float8,
     histogram bytea NOT NULL
 ) PARTITION BY RANGE (snapshot_at);
--- No index: a window is read by partition pruning (a day holds at most
--- 288 snapshots of history_top + 1 rows), and an index would add ~40% to
--- every snapshot's bytes.
+-- No index on the history tables: a window is read by partition pruning (a
+-- day holds at most 288 snapshots of history_top + 1 rows); an index would
+-- add ~40% to every snapshot's bytes, and its copy on each partition would
+-- collide at a pg_dump restore with the one ATTACH makes from the parent's.
 COMMENT ON TABLE hastecrm_perf.statement_history IS
   'Per snapshot and statement, what it did since the previous snapshot (interval_start): the top hastecrm_perf.history_top statements by time, plus one row per database with NULL userid and queryid for all the others; histogram is the latency histogram delta (read it with histogram_buckets(), merge with histogram_merge(array_agg(histogram))); max_ms is NULL when the interval''s maximum is not known';
 
@@ -62,6 +63,9 @@ CREATE TABLE hastecrm_perf.statement_text (
 );
 COMMENT ON TABLE hastecrm_perf.statement_text IS
   'The normalized text of every statement kept in the history (constants replaced by $n); rewritten at most once a day per statement';
+-- The history's partitions are not extension members, so pg_dump keeps them;
+-- their texts go with them.
+SELECT pg_catalog.pg_extension_config_dump('hastecrm_perf.statement_text', '');
 
 CREATE TABLE hastecrm_perf.database_history (
     snapshot_at timestamptz NOT NULL,
@@ -86,7 +90,6 @@ CREATE TABLE hastecrm_perf.database_history (
     connections_waiting_on_lock int NOT NULL,
     connections_total int NOT NULL
 ) PARTITION BY RANGE (snapshot_at);
-CREATE INDEX database_history_key ON hastecrm_perf.database_history (datid, snapshot_at);
 COMMENT ON TABLE hastecrm_perf.database_history IS
   'Per snapshot and database, the pg_stat_database counters as they stood (cumulative: subtract two rows with the same stats_reset) and the client connections by state';
 
@@ -110,7 +113,6 @@ CREATE TABLE hastecrm_perf.relation_history (
     n_tup_upd bigint,
     n_tup_del bigint
 ) PARTITION BY RANGE (snapshot_at);
-CREATE INDEX relation_history_key ON hastecrm_perf.relation_history (relid, snapshot_at);
 COMMENT ON TABLE hastecrm_perf.relation_history IS
   'Once a day, every table and materialized view of the history database of at least 1 MB (the 5,000 largest): sizes from the files (no lock, no page read) and the statistics counters; kept 400 days';
 
@@ -134,7 +136,6 @@ CREATE TABLE hastecrm_perf.lock_episodes (
     root_queryid bigint,
     root_query text
 ) PARTITION BY RANGE (started_at);
-CREATE INDEX lock_episodes_started_at ON hastecrm_perf.lock_episodes (started_at);
 COMMENT ON TABLE hastecrm_perf.lock_episodes IS
   'Every wait on a heavyweight lock of at least hastecrm_perf.lock_episode_ms: one row per waiter and wait, with the root of its blocking tree as last seen; sampled every second (ended = false: still waiting when written, duration so far); texts normalized, as in query_latency';
 

@@ -3,7 +3,7 @@
 # query_latency_reset(), a restart and a crash between snapshots give neither a
 # negative nor a doubled delta; a 3-second lock wait is one episode with the
 # right root and a 200 ms wait none; hourly rollups merge exactly; the size
-# cap drops the oldest partition;
+# cap drops the oldest partition; pg_dump keeps the history;
 # a standby writes nothing and reads the primary's history.
 use strict;
 use warnings;
@@ -160,6 +160,19 @@ is(sql(q{SELECT count(*) FROM hastecrm_perf.job_log WHERE kind = 'snapshot'
          AND detail LIKE '%, 1 dropped for history_max_mb'}), 1, 'and job_log says so, once');
 is(sql(q{SELECT count(*) FROM hastecrm_perf.jobs WHERE kind = 'snapshot' AND last_status = 'ok'}), 1,
 	'the snapshot job shows in the jobs view');
+
+# pg_dump keeps the history (its partitions are not extension members) and
+# the texts with it; the restore runs without an error.
+my $dump = PostgreSQL::Test::Utils::tempdir() . '/history.sql';
+$node->command_ok(['pg_dump', '-d', $node->connstr('postgres'), '-f', $dump], 'pg_dump of a database with history');
+sql('CREATE DATABASE restored');
+$node->command_ok(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('restored'), '-f', $dump],
+	'its restore has no error');
+my $history_rows = q{SELECT count(*) || ' ' || count(*) FILTER (WHERE t.query IS NOT NULL)
+  FROM hastecrm_perf.statement_history h
+  LEFT JOIN hastecrm_perf.statement_text t USING (userid, dbid, queryid)};
+is($node->safe_psql('restored', $history_rows), sql($history_rows), 'with every snapshot row and its text');
+sql('DROP DATABASE restored');
 
 # A standby: reads the primary's history, writes nothing.
 $node->backup('backup');
