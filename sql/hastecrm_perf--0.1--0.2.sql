@@ -135,8 +135,417 @@ COMMENT ON EVENT TRIGGER hastecrm_perf_forget_jobs_of_dropped IS
 
 
 -- History (SPEC §8) -----------------------------------------------------------
+-- The snapshot job (kind 'snapshot', in hastecrm_perf.history_database) fills
+-- these tables. Each is partitioned by day (relation sizes by month) and
+-- retained by dropping partitions, never by DELETE; the job creates the
+-- partitions it writes into.
 
+CREATE TABLE hastecrm_perf.statement_history (
+    snapshot_at timestamptz NOT NULL,
+    interval_start timestamptz NOT NULL,
+    userid oid,
+    dbid oid NOT NULL,
+    queryid bigint,
+    calls bigint NOT NULL,
+    errors bigint NOT NULL,
+    rows bigint NOT NULL,
+    total_ms float8 NOT NULL,
+    max_ms float8,
+    histogram bytea NOT NULL
+) PARTITION BY RANGE (snapshot_at);
+-- No index on the history tables: a window is read by partition pruning (a
+-- day holds at most 288 snapshots of history_top + 1 rows); an index would
+-- add ~40% to every snapshot's bytes, and its copy on each partition would
+-- collide at a pg_dump restore with the one ATTACH makes from the parent's.
+COMMENT ON TABLE hastecrm_perf.statement_history IS
+  'Per snapshot and statement, what it did since the previous snapshot (interval_start): the top hastecrm_perf.history_top statements by time, plus one row per database with NULL userid and queryid for all the others; histogram is the latency histogram delta (read it with histogram_buckets(), merge with histogram_merge(array_agg(histogram))); max_ms is NULL when the interval''s maximum is not known';
 
+CREATE TABLE hastecrm_perf.statement_history_hourly (
+    hour timestamptz NOT NULL,
+    userid oid,
+    dbid oid NOT NULL,
+    queryid bigint,
+    snapshots int NOT NULL,
+    calls bigint NOT NULL,
+    errors bigint NOT NULL,
+    rows bigint NOT NULL,
+    total_ms float8 NOT NULL,
+    max_ms float8,
+    histogram bytea NOT NULL
+) PARTITION BY RANGE (hour);
+COMMENT ON TABLE hastecrm_perf.statement_history_hourly IS
+  'statement_history merged per hour (histograms merged exactly), kept hastecrm_perf.history_hourly_days';
+
+CREATE TABLE hastecrm_perf.statement_text (
+    userid oid NOT NULL,
+    dbid oid NOT NULL,
+    queryid bigint NOT NULL,
+    query text NOT NULL,
+    last_snapshot timestamptz NOT NULL,
+    PRIMARY KEY (userid, dbid, queryid)
+);
+COMMENT ON TABLE hastecrm_perf.statement_text IS
+  'The normalized text of every statement kept in the history (constants replaced by $n); rewritten at most once a day per statement';
+-- The history's partitions are not extension members, so pg_dump keeps them;
+-- their texts go with them.
+SELECT pg_catalog.pg_extension_config_dump('hastecrm_perf.statement_text', '');
+
+CREATE TABLE hastecrm_perf.database_history (
+    snapshot_at timestamptz NOT NULL,
+    datid oid NOT NULL,
+    datname name NOT NULL,
+    xact_commit bigint,
+    xact_rollback bigint,
+    blks_read bigint,
+    blks_hit bigint,
+    tup_returned bigint,
+    tup_fetched bigint,
+    tup_inserted bigint,
+    tup_updated bigint,
+    tup_deleted bigint,
+    temp_files bigint,
+    temp_bytes bigint,
+    deadlocks bigint,
+    stats_reset timestamptz,
+    connections_active int NOT NULL,
+    connections_idle int NOT NULL,
+    connections_idle_in_transaction int NOT NULL,
+    connections_waiting_on_lock int NOT NULL,
+    connections_total int NOT NULL
+) PARTITION BY RANGE (snapshot_at);
+COMMENT ON TABLE hastecrm_perf.database_history IS
+  'Per snapshot and database, the pg_stat_database counters as they stood (cumulative: subtract two rows with the same stats_reset) and the client connections by state';
+
+CREATE TABLE hastecrm_perf.relation_history (
+    snapshot_at timestamptz NOT NULL,
+    relid oid NOT NULL,
+    schemaname name NOT NULL,
+    relname name NOT NULL,
+    relkind "char" NOT NULL,
+    heap_bytes bigint NOT NULL,
+    index_bytes bigint NOT NULL,
+    toast_bytes bigint NOT NULL,
+    total_bytes bigint NOT NULL,
+    n_live_tup bigint,
+    n_dead_tup bigint,
+    seq_scan bigint,
+    seq_tup_read bigint,
+    idx_scan bigint,
+    idx_tup_fetch bigint,
+    n_tup_ins bigint,
+    n_tup_upd bigint,
+    n_tup_del bigint
+) PARTITION BY RANGE (snapshot_at);
+COMMENT ON TABLE hastecrm_perf.relation_history IS
+  'Once a day, every table and materialized view of the history database of at least 1 MB (the 5,000 largest): sizes from the files (no lock, no page read) and the statistics counters; kept 400 days';
+
+CREATE TABLE hastecrm_perf.lock_episodes (
+    started_at timestamptz NOT NULL,
+    duration_ms float8 NOT NULL,
+    ended boolean NOT NULL,
+    dbid oid NOT NULL,
+    waiter_pid int NOT NULL,
+    waiter_userid oid,
+    waiter_queryid bigint,
+    waiter_query text,
+    lock_type text NOT NULL,
+    lock_mode text NOT NULL,
+    relation oid,
+    relation_name text,
+    root_pid int NOT NULL,
+    root_userid oid,
+    root_state text,
+    root_xact_age interval,
+    root_queryid bigint,
+    root_query text
+) PARTITION BY RANGE (started_at);
+COMMENT ON TABLE hastecrm_perf.lock_episodes IS
+  'Every wait on a heavyweight lock of at least hastecrm_perf.lock_episode_ms: one row per waiter and wait, with the root of its blocking tree as last seen; sampled every second (ended = false: still waiting when written, duration so far); texts normalized, as in query_latency';
+
+CREATE TABLE hastecrm_perf.history_state (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    next_run timestamptz,
+    last_run timestamptz,
+    last_status text,
+    last_error text,
+    consecutive_failures int NOT NULL DEFAULT 0,
+    last_sqlstate text,
+    last_snapshot timestamptz,
+    relations_day date,
+    rolled_up_to timestamptz
+);
+INSERT INTO hastecrm_perf.history_state DEFAULT VALUES;
+COMMENT ON TABLE hastecrm_perf.history_state IS
+  'State of the snapshot job: its schedule as the jobs view shows it, the time of the last snapshot written, the day of the last relation sizes, the hour up to which rollups are made';
+
+CREATE OR REPLACE VIEW hastecrm_perf.jobs AS
+SELECT 'partitions'::text AS kind,
+       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                p.parent::oid::text) AS target,
+       p.step || ', premake ' || p.premake
+         || coalesce(', retention ' || p.retention || ' (' || p.retention_action || ')', '')
+         AS schedule,
+       p.next_run, p.last_run, p.last_status,
+       CASE WHEN p.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN p.last_error
+            ELSE '<insufficient privilege>' END AS last_error,
+       p.consecutive_failures, p.last_sqlstate
+FROM hastecrm_perf.partition_config p
+LEFT JOIN pg_catalog.pg_class c ON c.oid = p.parent
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+UNION ALL
+SELECT 'refresh',
+       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                r.view::oid::text),
+       'every ' || r.every
+         || CASE r."concurrently" WHEN true THEN ', concurrently' WHEN false THEN ', plain' ELSE '' END
+         || CASE WHEN r.skip_unchanged THEN ', skip unchanged' ELSE '' END,
+       r.next_run, r.last_run, r.last_status,
+       CASE WHEN r.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN r.last_error
+            ELSE '<insufficient privilege>' END,
+       r.consecutive_failures, r.last_sqlstate
+FROM hastecrm_perf.refresh_config r
+LEFT JOIN pg_catalog.pg_class c ON c.oid = r.view
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+UNION ALL
+SELECT 'snapshot', 'history',
+       CASE WHEN pg_catalog.current_setting('hastecrm_perf.history_interval', true) IN ('0', '0s')
+            THEN 'off'
+            ELSE 'every ' || coalesce(pg_catalog.current_setting('hastecrm_perf.history_interval', true), '300s')
+                 || ' in ' || coalesce(nullif(pg_catalog.current_setting('hastecrm_perf.history_database', true), ''),
+                                       'the first of hastecrm_perf.worker_databases')
+       END,
+       s.next_run, s.last_run, s.last_status,
+       -- Its errors may quote any statement's data: superusers only.
+       CASE WHEN s.last_error IS NULL OR hastecrm_perf.may_read_job_error(NULL) THEN s.last_error
+            ELSE '<insufficient privilege>' END,
+       s.consecutive_failures, s.last_sqlstate
+FROM hastecrm_perf.history_state s
+-- Shown where the job runs: in the history database.
+WHERE s.last_run IS NOT NULL OR s.next_run IS NOT NULL;
+
+-- Histograms as stored: the sparse encoding of core/histogram_codec.
+CREATE FUNCTION hastecrm_perf.histogram_merge(histograms bytea[])
+RETURNS bytea
+LANGUAGE C IMMUTABLE PARALLEL SAFE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'histogram_merge';
+COMMENT ON FUNCTION hastecrm_perf.histogram_merge(bytea[]) IS
+  'The exact sum of stored latency histograms (statement_history.histogram), in the same encoding: histogram_merge(array_agg(histogram)); NULL elements are skipped';
+
+CREATE FUNCTION hastecrm_perf.histogram_percentile(histogram bytea, q float8, max_ms float8 DEFAULT NULL)
+RETURNS float8
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'histogram_percentile';
+COMMENT ON FUNCTION hastecrm_perf.histogram_percentile(bytea, float8, float8) IS
+  'The q-th quantile (0..1) in ms of a stored histogram, as query_latency computes p50/p95/p99; max_ms is the largest latency when known (NULL: the top bucket''s bound); NULL when empty';
+
+CREATE FUNCTION hastecrm_perf.histogram_buckets(histogram bytea,
+    OUT lower_ms float8, OUT upper_ms float8, OUT calls bigint)
+RETURNS SETOF record
+LANGUAGE C IMMUTABLE PARALLEL SAFE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'histogram_buckets';
+COMMENT ON FUNCTION hastecrm_perf.histogram_buckets(bytea) IS
+  'The non-empty buckets of a stored histogram, as query_histogram() shows the live ones';
+
+-- A window is a non-empty tstzrange; unbounded or infinite ends mean "all of
+-- the history". A snapshot belongs to the window its snapshot_at falls in.
+CREATE FUNCTION hastecrm_perf.history_check_window(during tstzrange, name text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF during IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', name USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Pass a tstzrange such as tstzrange(now() - interval ''1 hour'', now()).';
+  END IF;
+  IF isempty(during) THEN
+    RAISE EXCEPTION '% must not be empty', name USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Pass a tstzrange whose lower bound is below its upper bound.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.history_check_window(tstzrange, text) IS
+  'Raises the error of a NULL or empty history window';
+
+-- Per statement, the window merged: fine snapshots where they are kept, hourly
+-- rollups before the oldest snapshot kept.
+CREATE FUNCTION hastecrm_perf.history_window(during tstzrange,
+    OUT userid oid, OUT dbid oid, OUT queryid bigint, OUT snapshots bigint, OUT calls bigint,
+    OUT errors bigint, OUT rows bigint, OUT total_ms float8, OUT max_ms float8,
+    OUT histogram bytea, OUT first_snapshot timestamptz, OUT last_snapshot timestamptz)
+RETURNS SETOF record
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH oldest AS (SELECT min(h.snapshot_at) AS at FROM hastecrm_perf.statement_history h),
+  parts AS (
+    SELECT h.userid, h.dbid, h.queryid, 1 AS snapshots, h.calls, h.errors, h.rows, h.total_ms,
+           h.max_ms, h.histogram, h.snapshot_at AS at
+    FROM hastecrm_perf.statement_history h
+    WHERE h.snapshot_at <@ during
+    UNION ALL
+    SELECT r.userid, r.dbid, r.queryid, r.snapshots, r.calls, r.errors, r.rows, r.total_ms,
+           r.max_ms, r.histogram, r.hour
+    FROM hastecrm_perf.statement_history_hourly r, oldest
+    WHERE r.hour <@ during AND (oldest.at IS NULL OR r.hour + interval '1 hour' <= oldest.at))
+  SELECT p.userid, p.dbid, p.queryid, sum(p.snapshots)::bigint, sum(p.calls)::bigint,
+         sum(p.errors)::bigint, sum(p.rows)::bigint, sum(p.total_ms), max(p.max_ms),
+         hastecrm_perf.histogram_merge(array_agg(p.histogram)), min(p.at), max(p.at)
+  FROM parts p
+  GROUP BY p.userid, p.dbid, p.queryid
+$$;
+COMMENT ON FUNCTION hastecrm_perf.history_window(tstzrange) IS
+  'Statement history of a window merged per statement (snapshots, then hourly rollups where the snapshots are gone); the readers build on it';
+
+CREATE FUNCTION hastecrm_perf.query_latency_between(during tstzrange,
+    OUT userid oid, OUT dbid oid, OUT queryid bigint, OUT query text, OUT calls bigint,
+    OUT total_ms float8, OUT mean_ms float8, OUT p50_ms float8, OUT p95_ms float8,
+    OUT p99_ms float8, OUT max_ms float8, OUT rows bigint, OUT first_seen timestamptz,
+    OUT last_seen timestamptz, OUT errors bigint, OUT snapshots bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM hastecrm_perf.history_check_window(during, 'during');
+  RETURN QUERY
+  SELECT w.userid, w.dbid, w.queryid,
+         CASE WHEN w.queryid IS NULL THEN '<other statements>'
+              WHEN pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+                   OR (EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = w.userid)
+                       AND pg_catalog.pg_has_role(w.userid, 'USAGE'))
+              THEN t.query
+              ELSE '<insufficient privilege>' END,
+         w.calls, w.total_ms, w.total_ms / nullif(w.calls, 0),
+         hastecrm_perf.histogram_percentile(w.histogram, 0.50, w.max_ms),
+         hastecrm_perf.histogram_percentile(w.histogram, 0.95, w.max_ms),
+         hastecrm_perf.histogram_percentile(w.histogram, 0.99, w.max_ms),
+         coalesce(w.max_ms, hastecrm_perf.histogram_percentile(w.histogram, 1, NULL)),
+         w.rows, w.first_snapshot, w.last_snapshot, w.errors, w.snapshots
+  FROM hastecrm_perf.history_window(during) w
+  LEFT JOIN hastecrm_perf.statement_text t
+         ON t.userid = w.userid AND t.dbid = w.dbid AND t.queryid = w.queryid
+  WHERE w.calls > 0 OR w.errors > 0
+  ORDER BY w.total_ms DESC, w.dbid, w.queryid NULLS LAST, w.userid;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.query_latency_between(tstzrange) IS
+  'query_latency over a past window: calls, times and p50/p95/p99 of the window alone (merged histogram deltas); first_seen/last_seen are the window''s first and last snapshot with the statement, max_ms an upper bound when unknown; one ''<other statements>'' row per database holds what the top-N left out';
+
+CREATE FUNCTION hastecrm_perf.slow_queries_between(during tstzrange, min_mean_ms float8 DEFAULT NULL,
+    max_rows int DEFAULT 20)
+RETURNS TABLE (queryid bigint, query text, calls bigint, mean_ms float8, p95_ms float8,
+               p99_ms float8, total_ms float8, pct_of_total float8, rows_per_call float8,
+               shared_hit_pct float8, dbid oid, userid oid)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  threshold float8 := coalesce(min_mean_ms, current_setting('hastecrm_perf.slow_query_ms', true)::float8, 100);
+BEGIN
+  PERFORM hastecrm_perf.history_check_window(during, 'during');
+  IF max_rows IS NULL OR max_rows < 1 THEN
+    RAISE EXCEPTION 'max_rows must be a positive number of rows, not %', coalesce(max_rows::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF threshold < 0 OR threshold = 'NaN'::float8 THEN
+    RAISE EXCEPTION 'min_mean_ms must be zero or more milliseconds, not %', threshold
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  SELECT l.queryid, l.query, l.calls, l.mean_ms, l.p95_ms, l.p99_ms, l.total_ms,
+         l.pct_of_total, l.rows::float8 / nullif(l.calls, 0), NULL::float8, l.dbid, l.userid
+  FROM (SELECT b.*, 100 * b.total_ms / nullif(sum(b.total_ms) OVER (), 0) AS pct_of_total
+        FROM hastecrm_perf.query_latency_between(during) b) l
+  WHERE l.queryid IS NOT NULL AND l.mean_ms >= threshold
+  ORDER BY l.total_ms DESC, l.queryid
+  LIMIT max_rows;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.slow_queries_between(tstzrange, float8, int) IS
+  'slow_queries() over a past window, every database of the history: mean latency at least min_mean_ms (NULL: hastecrm_perf.slow_query_ms), by total time; pct_of_total counts the other statements too; shared_hit_pct is not kept (NULL)';
+
+CREATE FUNCTION hastecrm_perf.latency_diff(before tstzrange, after tstzrange)
+RETURNS TABLE (userid oid, dbid oid, queryid bigint, query text,
+               calls_before bigint, calls_after bigint,
+               mean_ms_before float8, mean_ms_after float8, mean_change_pct float8,
+               p95_ms_before float8, p95_ms_after float8, p95_change_pct float8,
+               added_ms float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM hastecrm_perf.history_check_window(before, 'before');
+  PERFORM hastecrm_perf.history_check_window(after, 'after');
+  RETURN QUERY
+  SELECT coalesce(a.userid, b.userid), coalesce(a.dbid, b.dbid), coalesce(a.queryid, b.queryid),
+         coalesce(a.query, b.query), b.calls, a.calls, b.mean_ms, a.mean_ms,
+         100 * (a.mean_ms - b.mean_ms) / nullif(b.mean_ms, 0),
+         b.p95_ms, a.p95_ms, 100 * (a.p95_ms - b.p95_ms) / nullif(b.p95_ms, 0),
+         (a.mean_ms - b.mean_ms) * a.calls
+  FROM (SELECT * FROM hastecrm_perf.query_latency_between(before) x WHERE x.queryid IS NOT NULL) b
+  FULL JOIN (SELECT * FROM hastecrm_perf.query_latency_between(after) y WHERE y.queryid IS NOT NULL) a
+    ON a.userid = b.userid AND a.dbid = b.dbid AND a.queryid = b.queryid
+  ORDER BY (a.mean_ms - b.mean_ms) * a.calls DESC NULLS LAST, a.total_ms DESC NULLS LAST,
+           3, 1;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.latency_diff(tstzrange, tstzrange) IS
+  'Per statement, calls, mean and p95 in two windows and their change; worst regression first: added_ms, the time the slower mean cost over the calls of the after window (statements in one window only come last)';
+
+CREATE FUNCTION hastecrm_perf.relation_growth("over" interval DEFAULT '30 days',
+    OUT relid oid, OUT schemaname name, OUT relname name, OUT bytes_then bigint,
+    OUT bytes_now bigint, OUT measured_then timestamptz, OUT measured_now timestamptz,
+    OUT bytes_per_day float8, OUT days_to_double float8)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF "over" IS NULL THEN
+    RAISE EXCEPTION 'over must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF "over" <= interval '0' THEN
+    RAISE EXCEPTION 'over must be a positive interval, not %', "over" USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN QUERY
+  WITH span AS (
+    SELECT h.relid, h.snapshot_at, h.total_bytes, h.schemaname, h.relname,
+           row_number() OVER (PARTITION BY h.relid ORDER BY h.snapshot_at) AS first_rank,
+           row_number() OVER (PARTITION BY h.relid ORDER BY h.snapshot_at DESC) AS last_rank
+    FROM hastecrm_perf.relation_history h
+    WHERE h.snapshot_at >= now() - "over")
+  SELECT l.relid, l.schemaname, l.relname, f.total_bytes, l.total_bytes, f.snapshot_at, l.snapshot_at,
+         rate.per_day,
+         CASE WHEN rate.per_day > 0 THEN l.total_bytes / rate.per_day END
+  FROM span l
+  JOIN span f ON f.relid = l.relid AND f.first_rank = 1
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN l.snapshot_at > f.snapshot_at
+                THEN (l.total_bytes - f.total_bytes)
+                     / (extract(epoch FROM l.snapshot_at - f.snapshot_at)::float8 / 86400) END AS per_day) rate
+  WHERE l.last_rank = 1
+  ORDER BY rate.per_day DESC NULLS LAST, l.total_bytes DESC, l.relid;
+END $$;
+COMMENT ON FUNCTION hastecrm_perf.relation_growth(interval) IS
+  'Per relation of the history: its size at the first and the last daily measure within the interval, the growth in bytes per day and the days until it doubles at that rate (NULL when not growing)';
+
+REVOKE ALL ON hastecrm_perf.statement_history, hastecrm_perf.statement_history_hourly,
+    hastecrm_perf.statement_text, hastecrm_perf.database_history, hastecrm_perf.relation_history,
+    hastecrm_perf.lock_episodes, hastecrm_perf.history_state FROM PUBLIC;
+-- pg_monitor has the rights of pg_read_all_stats: every text is its to read.
+GRANT SELECT ON hastecrm_perf.statement_history, hastecrm_perf.statement_history_hourly,
+    hastecrm_perf.statement_text, hastecrm_perf.database_history, hastecrm_perf.relation_history,
+    hastecrm_perf.lock_episodes TO pg_monitor;
+REVOKE ALL ON FUNCTION hastecrm_perf.histogram_merge(bytea[]),
+    hastecrm_perf.histogram_percentile(bytea, float8, float8), hastecrm_perf.histogram_buckets(bytea),
+    hastecrm_perf.history_check_window(tstzrange, text), hastecrm_perf.history_window(tstzrange),
+    hastecrm_perf.query_latency_between(tstzrange), hastecrm_perf.slow_queries_between(tstzrange, float8, int),
+    hastecrm_perf.latency_diff(tstzrange, tstzrange), hastecrm_perf.relation_growth(interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hastecrm_perf.histogram_merge(bytea[]),
+    hastecrm_perf.histogram_percentile(bytea, float8, float8), hastecrm_perf.histogram_buckets(bytea),
+    hastecrm_perf.history_check_window(tstzrange, text), hastecrm_perf.history_window(tstzrange),
+    hastecrm_perf.query_latency_between(tstzrange), hastecrm_perf.slow_queries_between(tstzrange, float8, int),
+    hastecrm_perf.latency_diff(tstzrange, tstzrange), hastecrm_perf.relation_growth(interval) TO pg_monitor;
 
 -- (end of history)
 

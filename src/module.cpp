@@ -1,5 +1,6 @@
 // The library's entry point: settings, and when the postmaster preloads us,
 // the shared memory, the statement hooks and the maintenance launcher.
+#include "history/history_shared.hpp"
 #include "settings.hpp"
 #include "stats/hooks.hpp"
 #include "stats/plan_capture.hpp"
@@ -28,6 +29,7 @@ void request_shared_memory() {
     hastecrm_perf::stats::request_shared_memory();
     hastecrm_perf::stats::request_plan_memory();
     hastecrm_perf::worker::request_shared_state();
+    hastecrm_perf::history::request_history_shared();
 }
 
 // At server start and again after every crash reinitialisation.
@@ -37,6 +39,7 @@ void startup_shared_memory() {
     hastecrm_perf::stats::attach_shared_memory();
     hastecrm_perf::stats::attach_plan_memory();
     hastecrm_perf::worker::attach_shared_state();
+    hastecrm_perf::history::attach_history_shared();
 }
 
 }  // namespace

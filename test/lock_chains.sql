@@ -12,9 +12,9 @@ WHERE attrelid = 'hastecrm_perf.lock_tree'::regclass AND attnum > 0 ORDER BY att
 -- The lock objects are documented and pin their search_path (extension.sql
 -- checks every other member).
 SELECT p.proname, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented, p.proconfig
-FROM pg_proc p WHERE p.pronamespace = 'hastecrm_perf'::regnamespace AND p.proname LIKE 'lock%' ORDER BY 1;
+FROM pg_proc p WHERE p.pronamespace = 'hastecrm_perf'::regnamespace AND p.proname IN ('lock_chains') ORDER BY 1;
 SELECT c.relname, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
-FROM pg_class c WHERE c.relnamespace = 'hastecrm_perf'::regnamespace AND c.relname LIKE 'lock%' ORDER BY 1;
+FROM pg_class c WHERE c.relnamespace = 'hastecrm_perf'::regnamespace AND c.relname IN ('lock_tree') ORDER BY 1;
 
 -- Nothing waits: no rows (and no error).
 SELECT count(*) AS rows_when_quiet FROM hastecrm_perf.lock_chains();

@@ -3,7 +3,12 @@
 namespace hastecrm_perf::worker {
 
 const char* kind_name(JobKind kind) {
-    return kind == JobKind::partitions ? "partitions" : "refresh";
+    switch (kind) {
+        case JobKind::partitions: return "partitions";
+        case JobKind::refresh: return "refresh";
+        case JobKind::snapshot: return "snapshot";
+    }
+    return "?";
 }
 
 const char* status_name(JobStatus status) {

@@ -14,7 +14,7 @@ extern "C" {
 
 namespace hastecrm_perf::worker {
 
-enum class JobKind { partitions, refresh };
+enum class JobKind { partitions, refresh, snapshot };
 const char* kind_name(JobKind kind);  // as in jobs.kind and job_log.kind
 
 enum class JobStatus { ok, skipped, error, lock_timeout };

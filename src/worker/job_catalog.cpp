@@ -5,6 +5,7 @@
 #include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 #include "pg/spi.hpp"
+#include "worker/snapshot_job.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -148,10 +149,11 @@ void record_run(const RunRecord& record) {
     const JobOutcome& outcome = *record.outcome;
     const bool failed = outcome.status == JobStatus::error || outcome.status == JobStatus::lock_timeout;
     pg::Spi spi;
-    static SPIPlanPtr update_plans[2];
-    const bool refresh = job.kind == JobKind::refresh;
+    static SPIPlanPtr update_plans[3];
     const bool has_signature = outcome.signature.has_value();
-    spi.execute_kept(&update_plans[refresh], refresh ? update_refresh_sql : update_partitions_sql,
+    const int kind = static_cast<int>(job.kind);
+    const char* const update_sql[3] = {update_partitions_sql, update_refresh_sql, update_snapshot_sql};
+    spi.execute_kept(&update_plans[kind], update_sql[kind],
                      {oid_param(job.target), time_param(record.next_run),
                       time_param(record.started), text_param(status_name(outcome.status)),
                       failed ? text_param(outcome.detail) : text_param(nullptr),

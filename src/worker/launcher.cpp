@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/name_list.hpp"
+#include "history/lock_sampler.hpp"
 #include "pg/call.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
@@ -311,6 +312,8 @@ void hastecrm_perf_launcher_main(Datum) {
         // While a worker runs, look in often enough to step aside in time.
         if (watch_running_workers())
             wait_ms = std::min(wait_ms, watch_interval_ms);
+        // Lock episodes are sampled every second.
+        wait_ms = std::min(wait_ms, hastecrm_perf::history::history_launcher_tick());
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
                          PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);

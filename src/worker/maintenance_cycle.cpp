@@ -12,6 +12,7 @@
 #include "worker/job_lock.hpp"
 #include "worker/partition_job.hpp"
 #include "worker/refresh_job.hpp"
+#include "worker/snapshot_job.hpp"
 
 extern "C" {
 #include "common/pg_prng.h"
@@ -69,6 +70,8 @@ JobOutcome run_job(const Job& job, Resource& resource) {
     }
     if (job.kind == JobKind::refresh)
         return refresh_view(job, resource);
+    if (job.kind == JobKind::snapshot)
+        return take_snapshot_job(job, resource);
     const PartitionRequest request{job.target, job.owner, &job.partitions, true, true};
     return maintain_partitions(request, resource);
 }
@@ -165,6 +168,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         owner = extension_owner();
         pg::RunAs as_owner(owner, false);
         jobs = load_jobs(resource);
+        add_snapshot_job(jobs, owner, resource);
     });
     if (failure)
         throw pg::Error(failure->sqlstate, failure->message.c_str(), failure->detail.c_str());
