@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace hastecrm_perf {
 
@@ -38,6 +39,10 @@ struct AutovacuumReloptions {
         insert_scale_factor, analyze_threshold, analyze_scale_factor;
     std::optional<std::int64_t> freeze_max_age, multixact_freeze_max_age;
 };
+
+// pg_class.reloptions ("name=value" entries joined by `separator`); options
+// other than autovacuum's are ignored, so are values that do not parse.
+AutovacuumReloptions parse_autovacuum_reloptions(std::string_view entries, char separator);
 
 // The settings autovacuum applies to one relation. For a TOAST table pass its
 // own reloptions and its main table's: PostgreSQL takes the TOAST table's

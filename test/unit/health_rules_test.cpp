@@ -345,3 +345,23 @@ TEST(Catalog, EveryParameterBelongsToACheck) {
 
 }  // namespace
 }  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+namespace {
+
+TEST(Autovacuum, ReloptionsParseAutovacuumEntriesOnly) {
+    const AutovacuumReloptions r = parse_autovacuum_reloptions(
+        "fillfactor=70\x1f" "autovacuum_enabled=off\x1f" "autovacuum_vacuum_scale_factor=0.01\x1f"
+        "autovacuum_vacuum_insert_threshold=-1\x1f" "autovacuum_freeze_max_age=100000000", '\x1f');
+    EXPECT_TRUE(r.present);
+    EXPECT_EQ(r.enabled, false);
+    EXPECT_EQ(r.vacuum_scale_factor, 0.01);
+    EXPECT_EQ(r.insert_threshold, -1);
+    EXPECT_EQ(r.freeze_max_age, 100'000'000);
+    EXPECT_FALSE(r.analyze_threshold.has_value());
+    EXPECT_FALSE(parse_autovacuum_reloptions("", '\x1f').present);
+    EXPECT_EQ(parse_autovacuum_reloptions("autovacuum_enabled=TRUE", '\x1f').enabled, true);
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
