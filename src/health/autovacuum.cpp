@@ -55,7 +55,9 @@ SELECT r.relkind::text,
        run.phase,
        (pg_catalog.pg_stat_get_tuples_updated(r.oid) + pg_catalog.pg_stat_get_tuples_deleted(r.oid))::float8,
        r.relkind = 'p' AND EXISTS (SELECT FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class k ON k.oid = i.inhrelid
-                                   WHERE i.inhparent = r.oid AND k.reltuples > 0)
+                                   WHERE i.inhparent = r.oid AND k.reltuples > 0),
+       greatest(pg_catalog.pg_stat_get_last_autovacuum_time(r.oid), pg_catalog.pg_stat_get_last_vacuum_time(r.oid))::text,
+       greatest(pg_catalog.pg_stat_get_last_autoanalyze_time(r.oid), pg_catalog.pg_stat_get_last_analyze_time(r.oid))::text
 FROM rel r
 JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
 LEFT JOIN pg_catalog.pg_class m ON r.relkind = 't' AND m.reltoastrelid = r.oid
@@ -169,7 +171,7 @@ void check_autovacuum(CheckContext& c) {
         } else {
             detail.append("; autovacuum picks it at its next visit of this database");
         }
-        const String last = vacuum ? row.text(11) : row.text(12);
+        const String last = vacuum ? row.text(16) : row.text(17);
         detail.append(c.text({"; last ", vacuum ? "vacuum " : "analyze ", last.empty() ? std::string_view("never") : std::string_view(last)}));
 
         String advice = vacuum ? c.text({"VACUUM (ANALYZE) ", name, ";"}) : c.text({"ANALYZE ", name, ";"});

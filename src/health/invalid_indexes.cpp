@@ -18,7 +18,7 @@ SELECT pg_catalog.format('%I.%I', n.nspname, ic.relname),
                  'CREATE %sINDEX CONCURRENTLY %I ON %I.%I %s; ALTER INDEX %I.%I ATTACH PARTITION %I.%I;',
                  CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END,
                  left(pc.relname || '_' || ic.relname, 63), pn.nspname, pc.relname,
-                 substring(pg_catalog.pg_get_indexdef(i.indexrelid) FROM ' USING .*$'),
+                 substring(pg_catalog.pg_get_indexdef(i.indexrelid) FROM 'USING .*$'),
                  n.nspname, ic.relname, pn.nspname, left(pc.relname || '_' || ic.relname, 63)), ' ')
         FROM pg_catalog.pg_inherits p
         JOIN pg_catalog.pg_class pc ON pc.oid = p.inhrelid

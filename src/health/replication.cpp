@@ -37,7 +37,8 @@ SELECT (SELECT w.status FROM pg_catalog.pg_stat_wal_receiver w LIMIT 1),
        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::float8,
        CASE WHEN pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM pg_catalog.now() - pg_catalog.pg_last_xact_replay_timestamp()) END::float8,
-       pg_catalog.pg_get_wal_replay_pause_state(), pg_catalog.pg_last_xact_replay_timestamp()
+       pg_catalog.pg_get_wal_replay_pause_state(), pg_catalog.pg_last_xact_replay_timestamp(),
+       coalesce(pg_catalog.pg_last_xact_replay_timestamp()::text, 'never')
 )SQL";
 
 Severity worse(Severity a, Severity b) { return a > b ? a : b; }
@@ -79,7 +80,7 @@ void check_replication(CheckContext& c) {
             c.add(configured ? Severity::critical : Severity::info, "WAL receiver",
                   status.empty() ? std::string_view("not running") : std::string_view(status), "streaming",
                   configured ? std::string_view(c.text({"this standby is not receiving WAL from its primary; "
-                                                        "last replayed transaction at ", row.text(6)}))
+                                                        "last replayed transaction at ", row.text(7)}))
                              : std::string_view("no primary_conninfo: this server recovers from the archive only"),
                   configured ? "SELECT * FROM pg_catalog.pg_stat_wal_receiver; -- and the primary's pg_hba.conf, network, replication slot"
                              : "",

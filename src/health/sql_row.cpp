@@ -2,7 +2,14 @@
 
 #include <cmath>
 
+#include <string>
+
+#include "pg/call.hpp"
+#include "pg/error.hpp"
+
 extern "C" {
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
 #include "utils/timestamp.h"
 }
 
@@ -15,6 +22,10 @@ bool SqlRow::is_null(int column) const {
 }
 
 String SqlRow::text(int column) const {
+    // A datum of another type read as text would be a wild pointer.
+    const Oid type = pg::call([column] { return SPI_gettypeid(SPI_tuptable->tupdesc, column); });
+    if (type != TEXTOID)
+        throw pg::Error(ERRCODE_DATATYPE_MISMATCH, "health check query column " + std::to_string(column) + " is not text");
     std::optional<String> value = spi_.text(row_, column, resource_);
     return value ? std::move(*value) : String(&resource_);
 }
