@@ -12,14 +12,16 @@
 #include "health/wording.hpp"
 
 extern "C" {
-#include "utils/array.h"
+#include "catalog/pg_type_d.h"
 }
 
 namespace hastecrm_perf::health {
 namespace {
 
 constexpr const char* indexes_sql = R"SQL(
-WITH candidates AS (
+WITH constrained AS (
+    SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.contype IN ('p', 'u', 'x')),
+candidates AS (
     SELECT i.* FROM pg_catalog.pg_index i
     WHERE i.indrelid IN (SELECT x.indrelid FROM pg_catalog.pg_index x GROUP BY x.indrelid HAVING count(*) > 1)
       AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid))
@@ -34,13 +36,14 @@ SELECT i.indexrelid::int8, i.indrelid::int8, ic.relam::int8, am.amname = 'btree'
                 SELECT coalesce(CASE WHEN i.indkey[k] = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) END, '')
                 FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) k ORDER BY k), E'\x1f') END,
        coalesce(pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), ''),
-       i.indisunique, EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')),
-       i.indisvalid, pg_catalog.format('%I.%I', n.nspname, ic.relname), pg_catalog.pg_get_indexdef(i.indexrelid),
+       i.indisunique, k.conindid IS NOT NULL,
+       i.indisvalid, pg_catalog.format('%I.%I', n.nspname, ic.relname), NULL::text,
        ic.relkind = 'I', (ic.relpages::float8 * pg_catalog.current_setting('block_size')::float8)
 FROM candidates i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN constrained k ON k.conindid = i.indexrelid
 ORDER BY i.indrelid, i.indexrelid
 )SQL";
 
@@ -66,6 +69,14 @@ void split_numbers(std::string_view text, Vector<T>& out) {
         out.push_back(static_cast<T>(value));
         text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
     }
+}
+
+// Deparsed only for the indexes reported: pg_get_indexdef() over every index
+// of a large schema would cost more than the whole comparison.
+String definition(CheckContext& c, const Index& index) {
+    static SPIPlanPtr kept = nullptr;
+    c.spi.execute_kept(&kept, "SELECT pg_catalog.pg_get_indexdef($1)", {{OIDOID, ObjectIdGetDatum(index.shape.oid)}});
+    return SqlRow(c.spi, 0, c.resource).text(1);
 }
 
 }  // namespace
@@ -141,7 +152,7 @@ void check_duplicate_indexes(CheckContext& c) {
                   c.text({bytes_text(index.bytes, c.resource), same ? ", same keys as " : ", a leading prefix of ", other.name}),
                   same ? "same access method, keys, opclasses, collations, order and predicate"
                        : "B-tree keys that lead another B-tree's, same opclasses, collations, order and predicate",
-                  c.text({index.definition, " is served by ", other.definition,
+                  c.text({definition(c, index), " is served by ", definition(c, other),
                           same ? "" : " (any search on its keys can use the longer index)"}),
                   index.partitioned ? c.text({"DROP INDEX ", index.name, "; -- partitioned: not CONCURRENTLY"})
                                     : c.text({"DROP INDEX CONCURRENTLY ", index.name, ";"}));

@@ -13,6 +13,7 @@
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
 #include "pg/isolation.hpp"
+#include "pg/local_settings.hpp"
 #include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 
@@ -120,7 +121,13 @@ HASTECRM_PERF_FUNCTION(health) {
             settings.emplace(spi, resource);
         }
         hh::Findings findings(resource);
-        hh::run_checks(*settings, findings, in_recovery);
+        {
+            // The catalog queries of a large schema pass jit_above_cost:
+            // compiling them costs several times what running them does.
+            hp::pg::LocalSettings local;
+            local.set("jit", "off");
+            hh::run_checks(*settings, findings, in_recovery);
+        }
 
         hp::Vector<const hh::Finding*> order(&resource);
         for (const hh::Finding& f : findings.rows())

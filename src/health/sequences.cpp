@@ -2,7 +2,8 @@
 // the lower of its own limit and its column type's (core/sequence_limit), in
 // both directions. The current value is read from the sequence's one tuple
 // under AccessShareLock, released at once (pg_sequence_last_value and the
-// pg_sequences view take RowExclusiveLock).
+// pg_sequences view take RowExclusiveLock and build a relation cache entry
+// for each sequence).
 #include "core/sequence_limit.hpp"
 #include "health/check_context.hpp"
 #include "health/sql_row.hpp"
@@ -11,12 +12,13 @@
 
 extern "C" {
 #include "access/htup_details.h"
-#include "access/relation.h"
+#include "catalog/pg_class.h"
 #include "commands/sequence.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
 #include "storage/lmgr.h"
-#include "utils/rel.h"
+#include "utils/syscache.h"
 }
 
 namespace hastecrm_perf::health {
@@ -32,23 +34,29 @@ SELECT s.seqrelid::int8, pg_catalog.format('%I.%I', n.nspname, c.relname), s.seq
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+-- Two lookups, each by an index of pg_depend: OWNED BY (serial, identity)
+-- from the sequence, a DEFAULT nextval() from the column default.
+LEFT JOIN LATERAL (
+    SELECT d.refobjid AS attrelid, d.refobjsubid AS attnum
+    FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
+      AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
+    LIMIT 1) owned ON true
+LEFT JOIN LATERAL (
+    SELECT ad.adrelid AS attrelid, ad.adnum AS attnum
+    FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
+    WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = s.seqrelid AND d.refobjsubid = 0
+      AND d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.deptype = 'n'
+    LIMIT 1) used ON owned.attrelid IS NULL
 LEFT JOIN LATERAL (
     SELECT t.typlen, pg_catalog.format('%I.%I', tn.nspname, tc.relname) AS table_name,
            pg_catalog.quote_ident(a.attname) AS column_name, a.attidentity <> '' AS identity,
            t.typname::text AS type_name
-    FROM pg_catalog.pg_depend d
-    LEFT JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid
-    JOIN pg_catalog.pg_attribute a
-      ON (d.classid = 'pg_catalog.pg_class'::regclass AND a.attrelid = d.refobjid AND a.attnum = d.refobjsubid)
-      OR (ad.oid IS NOT NULL AND a.attrelid = ad.adrelid AND a.attnum = ad.adnum)
+    FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid AND t.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
     JOIN pg_catalog.pg_class tc ON tc.oid = a.attrelid
     JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
-    WHERE (d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
-           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
-       OR (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
-           AND d.refobjid = s.seqrelid AND d.deptype = 'n')
-    ORDER BY d.classid = 'pg_catalog.pg_attrdef'::regclass LIMIT 1) col ON true
+    WHERE a.attrelid = coalesce(owned.attrelid, used.attrelid) AND a.attnum = coalesce(owned.attnum, used.attnum)) col ON true
 WHERE (c.relpersistence = 'p' OR (c.relpersistence = 'u' AND NOT pg_catalog.pg_is_in_recovery())
        OR c.relnamespace = pg_catalog.pg_my_temp_schema())
 ORDER BY 2
@@ -62,18 +70,34 @@ struct LastValue {
     int64 value;
 };
 
+// Through the buffer manager by file node, without building a relation cache
+// entry per sequence: over thousands of them the cache entries cost more
+// than the reads. The lock, taken first, keeps the file from being dropped or
+// rewritten under us, and the file node is read after it.
 LastValue read_last_value(Oid sequence) {
     return pg::call([sequence]() -> LastValue {
-        Relation rel = try_relation_open(sequence, AccessShareLock);
-        if (rel == nullptr)
+        LockRelationOid(sequence, AccessShareLock);
+        HeapTuple row = SearchSysCache1(RELOID, ObjectIdGetDatum(sequence));
+        if (!HeapTupleIsValid(row)) {
+            UnlockRelationOid(sequence, AccessShareLock);
             return {false, 0};
+        }
+        const Form_pg_class form = reinterpret_cast<Form_pg_class>(GETSTRUCT(row));
+        const bool readable = form->relkind == RELKIND_SEQUENCE && form->relpersistence != RELPERSISTENCE_TEMP &&
+                              form->relfilenode != InvalidOid;
+        RelFileNode node;
+        node.spcNode = form->reltablespace != InvalidOid ? form->reltablespace : MyDatabaseTableSpace;
+        node.dbNode = MyDatabaseId;
+        node.relNode = form->relfilenode;
+        const bool permanent = form->relpersistence == RELPERSISTENCE_PERMANENT;
+        ReleaseSysCache(row);
         LastValue result{false, 0};
-        if (rel->rd_rel->relkind == RELKIND_SEQUENCE && RelationGetNumberOfBlocks(rel) > 0) {
-            Buffer buffer = ReadBuffer(rel, 0);
+        if (readable) {
+            Buffer buffer = ReadBufferWithoutRelcache(node, MAIN_FORKNUM, 0, RBM_NORMAL, nullptr, permanent);
             LockBuffer(buffer, BUFFER_LOCK_SHARE);
             Page page = BufferGetPage(buffer);
-            const auto* magic = reinterpret_cast<const std::uint32_t*>(PageGetSpecialPointer(page));
-            if (!PageIsNew(page) && *magic == sequence_page_magic &&
+            if (!PageIsNew(page) &&
+                *reinterpret_cast<const std::uint32_t*>(PageGetSpecialPointer(page)) == sequence_page_magic &&
                 PageGetMaxOffsetNumber(page) >= FirstOffsetNumber) {
                 const ItemId item = PageGetItemId(page, FirstOffsetNumber);
                 const auto* tuple = reinterpret_cast<HeapTupleHeader>(PageGetItem(page, item));
@@ -85,7 +109,7 @@ LastValue read_last_value(Oid sequence) {
         }
         // Released now, not at the end of the transaction: over thousands of
         // sequences the lock table must not fill.
-        relation_close(rel, AccessShareLock);
+        UnlockRelationOid(sequence, AccessShareLock);
         return result;
     });
 }
