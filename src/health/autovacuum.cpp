@@ -12,6 +12,10 @@
 #include "health/sql_row.hpp"
 #include "health/wording.hpp"
 
+extern "C" {
+#include "catalog/pg_type_d.h"
+}
+
 namespace hastecrm_perf::health {
 namespace {
 
@@ -67,6 +71,20 @@ WHERE r.relkind = 'p' OR r.dead > 0 OR r.ins > 0 OR r.mods > 0
 ORDER BY 2, 1
 )SQL";
 
+// Vacuumed often, bloated anyway: autovacuum keeps reusing the space but
+// comes too late or too slowly to keep the table from growing. Only tables
+// autovacuum has visited that often are estimated (table_bloat() reads no page).
+constexpr const char* bloated_sql = R"SQL(
+SELECT pg_catalog.format('%I.%I', b.schemaname, b.relname), b.bloat_pct, s.autovacuum_count::float8,
+       c.reltuples::float8, (s.n_tup_upd + s.n_tup_del)::float8, (b.table_bytes + b.toast_bytes)::float8,
+       coalesce(pg_catalog.array_to_string(c.reloptions, E'\x1f'), '')
+FROM hastecrm_perf.table_bloat($1) b
+JOIN pg_catalog.pg_stat_all_tables s ON s.relid = b.relid
+JOIN pg_catalog.pg_class c ON c.oid = b.relid
+WHERE b.estimate = 'ok' AND s.autovacuum_count >= $2 AND b.bloat_pct >= $3
+ORDER BY b.bloat_bytes DESC LIMIT 20
+)SQL";
+
 RelationKind kind_of(std::string_view relkind) {
     if (relkind == "t")
         return RelationKind::toast;
@@ -75,6 +93,42 @@ RelationKind kind_of(std::string_view relkind) {
     if (relkind == "p")
         return RelationKind::partitioned;
     return RelationKind::table;
+}
+
+void report_bloated_despite_vacuum(CheckContext& c, const AutovacuumSettings& server,
+                                   double seconds_since_reset, bool history) {
+    const double vacuums = c.param("bloated_after_vacuums"), pct = c.param("bloated_pct");
+    const double min_bytes = c.param("bloated_min_bytes"), interval_hours = c.param("vacuum_every_hours");
+    c.spi.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_all_tables s WHERE s.autovacuum_count >= $1)",
+                  {{FLOAT8OID, Float8GetDatum(vacuums)}});
+    if (!SqlRow(c.spi, 0, c.resource).flag(1))
+        return;  // no table vacuumed that often: nothing to estimate
+    const std::uint64_t count = c.spi.execute(bloated_sql, {{INT8OID, Int64GetDatum(static_cast<int64>(min_bytes * pct / 100))},
+                                                            {FLOAT8OID, Float8GetDatum(vacuums)},
+                                                            {FLOAT8OID, Float8GetDatum(pct)}});
+    for (std::uint64_t r = 0; r < count; ++r) {
+        const SqlRow row(c.spi, r, c.resource);
+        if (row.number(6) < min_bytes)
+            continue;
+        const String name = row.text(1);
+        const AutovacuumSettings settings = effective_settings(server, parse_autovacuum_reloptions(row.text(7), '\x1f'));
+        const double reltuples = row.number(4);
+        const double per_hour = seconds_since_reset > 0 ? row.number(5) / (seconds_since_reset / 3600) : 0;
+        const double scale = scale_factor_for_rate(reltuples, per_hour, interval_hours, 1000);
+        String advice = c.text({"ALTER TABLE ", name, " SET (autovacuum_vacuum_cost_limit = 2000"});
+        if (reltuples >= c.param("tune_min_rows") && scale < settings.vacuum_scale_factor)
+            advice.append(c.text({", autovacuum_vacuum_scale_factor = ", number_text(scale, c.resource),
+                                  ", autovacuum_vacuum_threshold = 1000"}));
+        advice.append("); -- earlier and faster vacuums keep it from growing; a rewrite returns what is there (see bloat)");
+        c.add(Severity::warning, name,
+              c.text({percent_text(row.number(2) / 100, c.resource), " bloated after ", count_text(row.number(3), c.resource),
+                      " autovacuums"}),
+              c.text({"at least ", number_text(pct, c.resource), "% after ", count_text(vacuums, c.resource), " autovacuums"}),
+              c.text({"vacuumed often, bloated anyway: ", count_text(per_hour, c.resource),
+                      " updates+deletes per hour since the statistics reset",
+                      history ? "" : " (no relation history: rates are averages since the reset)"}),
+              advice);
+    }
 }
 
 }  // namespace
@@ -193,6 +247,7 @@ void check_autovacuum(CheckContext& c) {
         }
         c.add(severity, object, value, threshold, detail, advice, vacuum ? row.time(11) : row.time(12));
     }
+    report_bloated_despite_vacuum(c, server, seconds_since_reset, history);
 }
 
 }  // namespace hastecrm_perf::health

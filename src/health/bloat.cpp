@@ -45,7 +45,7 @@ void check_bloat(CheckContext& c) {
         const SqlRow row(c.spi, r, c.resource);
         const String table = row.text(1);
         c.add(grade_rising(row.number(2), warning, critical), table,
-              c.text({number_text(row.number(2), c.resource), "% (", bytes_text(row.number(3), c.resource),
+              c.text({percent_text(row.number(2) / 100, c.resource), " (", bytes_text(row.number(3), c.resource),
                       " of ", bytes_text(row.number(4), c.resource), ")"}),
               threshold,
               "estimated from statistics; VACUUM makes the space reusable but only a rewrite returns it; "
@@ -57,7 +57,7 @@ void check_bloat(CheckContext& c) {
         const SqlRow row(c.spi, r, c.resource);
         const String index = row.text(1);
         c.add(grade_rising(row.number(2), warning, critical), index,
-              c.text({number_text(row.number(2), c.resource), "% (", bytes_text(row.number(3), c.resource),
+              c.text({percent_text(row.number(2) / 100, c.resource), " (", bytes_text(row.number(3), c.resource),
                       " of ", bytes_text(row.number(4), c.resource), ")"}),
               threshold, c.text({"B-tree on ", row.text(5), ", estimated from statistics"}),
               c.text({"REINDEX INDEX CONCURRENTLY ", index, ";"}));

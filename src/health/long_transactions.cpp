@@ -6,6 +6,10 @@
 #include "health/sql_row.hpp"
 #include "health/wording.hpp"
 
+extern "C" {
+#include "catalog/pg_type_d.h"
+}
+
 namespace hastecrm_perf::health {
 namespace {
 
@@ -42,6 +46,15 @@ SELECT p.gid, extract(epoch FROM pg_catalog.now() - p.prepared)::float8, p.prepa
        pg_catalog.age(p.transaction)::float8, p.database::text, p.owner::text,
        pg_catalog.quote_literal(p.gid)
 FROM pg_catalog.pg_prepared_xacts p ORDER BY p.prepared
+)SQL";
+
+// Active slots only: an inactive one is the replication check's (its standby is gone).
+constexpr const char* slots_sql = R"SQL(
+SELECT pg_catalog.format('%s slot %s', s.slot_type, s.slot_name),
+       greatest(pg_catalog.age(s.xmin), pg_catalog.age(s.catalog_xmin))::float8, s.slot_type, s.active_pid::int8
+FROM pg_catalog.pg_replication_slots s
+WHERE s.active AND greatest(pg_catalog.age(s.xmin), pg_catalog.age(s.catalog_xmin)) >= $1
+ORDER BY 2 DESC
 )SQL";
 
 }  // namespace
@@ -99,6 +112,24 @@ void check_long_transactions(CheckContext& c) {
                       " XIDs) until committed or rolled back; database ", row.text(5), ", owner ", row.text(6)}),
               c.text({"ROLLBACK PREPARED ", gid, "; -- or COMMIT PREPARED, in database ", row.text(5)}),
               row.time(3));
+    }
+
+    const double slot_xids = c.param("slot_xids");
+    count = c.spi.execute(slots_sql, {{FLOAT8OID, Float8GetDatum(slot_xids)}});
+    for (std::uint64_t r = 0; r < count; ++r) {
+        const SqlRow row(c.spi, r, c.resource);
+        const bool physical = row.text(3) == "physical";
+        c.add(Severity::warning, row.text(1), c.text({count_text(row.number(2), c.resource), " XIDs behind"}),
+              c.text({"at most ", count_text(slot_xids, c.resource), " XIDs"}),
+              physical ? std::string_view("its standby reports an old snapshot (hot_standby_feedback): a long query there keeps "
+                                          "VACUUM here from removing dead rows")
+                       : std::string_view("its logical consumer has not confirmed the catalog changes it decoded: VACUUM of the "
+                                          "catalogs waits for it"),
+              physical ? std::string_view("SELECT pid, now() - xact_start, query FROM pg_catalog.pg_stat_activity "
+                                          "WHERE backend_xmin IS NOT NULL ORDER BY xact_start; -- run on the standby, then end the oldest")
+                       : std::string_view(c.text({"SELECT pg_catalog.pg_terminate_backend(",
+                                                  integer_text(static_cast<double>(row.integer(4)), c.resource),
+                                                  "); -- the walsender of that consumer"})));
     }
 }
 

@@ -31,7 +31,8 @@ void check_n_plus_one(CheckContext& c) {
         const SqlRow row(c.spi, r, c.resource);
         const String query = row.text(2);
         const double wasted = row.number(6);
-        const std::optional<String> batched = batched_statement(query, c.resource);
+        const std::optional<String> batched =
+            query.empty() || query[0] == '<' ? std::nullopt : batched_statement(query, c.resource);
         c.add(wasted >= warning ? Severity::warning : Severity::info, c.text({"queryid ", row.text(1)}),
               c.text({"up to ", count_text(row.number(5), c.resource), " repeats, ",
                       number_text(wasted, c.resource), " ms wasted"}),

@@ -365,3 +365,24 @@ TEST(Autovacuum, ReloptionsParseAutovacuumEntriesOnly) {
 
 }  // namespace
 }  // namespace hastecrm_perf
+
+#include "core/batched_statement.hpp"
+#include "heap_resource.hpp"
+
+namespace hastecrm_perf {
+namespace {
+
+TEST(BatchedStatement, OneParameterComparisonBecomesAnArray) {
+    testing::HeapResource heap;
+    const auto batched = batched_statement("SELECT subject FROM emails WHERE contact_id = $1 ORDER BY sent_at", heap);
+    ASSERT_TRUE(batched.has_value());
+    EXPECT_EQ(std::string_view(*batched), "SELECT subject FROM emails WHERE contact_id = ANY($1) ORDER BY sent_at");
+    EXPECT_FALSE(batched_statement("SELECT 1 FROM t WHERE a = $1 AND b = $2", heap).has_value());
+    EXPECT_FALSE(batched_statement("UPDATE t SET a = $1", heap).has_value());
+    EXPECT_EQ(std::string_view(*batched_statement("SELECT * FROM t WHERE a = $12", heap)),
+              "SELECT * FROM t WHERE a = ANY($12)");
+    EXPECT_FALSE(batched_statement("SELECT * FROM t WHERE a > $1", heap).has_value());
+}
+
+}  // namespace
+}  // namespace hastecrm_perf
