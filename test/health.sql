@@ -182,7 +182,7 @@ SELECT id FROM health_t.av_server WHERE id = 609 \g /dev/null
 SELECT id FROM health_t.av_server WHERE id = 610 \g /dev/null
 COMMIT;
 SELECT "check", severity, regexp_replace(detail, '^.*: ', '') AS query, advice
-FROM hastecrm_perf.health() WHERE "check" = 'slow_queries' AND detail LIKE '%pg_sleep%';
+FROM hastecrm_perf.health() WHERE "check" = 'slow_queries' AND detail LIKE '%ms: SELECT pg\_sleep($1)';
 SELECT count(*) AS fast_reported FROM hastecrm_perf.health()
 WHERE "check" = 'slow_queries' AND detail LIKE '%SELECT $1 AS fast%';
 SELECT "check", severity, advice FROM health_t.findings WHERE "check" = 'n_plus_one';
