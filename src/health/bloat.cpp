@@ -40,6 +40,13 @@ void check_bloat(CheckContext& c) {
     const String threshold = c.text({"warning ", number_text(warning, c.resource), "%, critical ",
                                      number_text(critical, c.resource), "%, at least ",
                                      bytes_text(min_bytes, c.resource)});
+    // Nothing is estimated when no relation is that large: a table whose heap
+    // and TOAST together reach min_bytes has one of them at half of it.
+    c.spi.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'm', 't', 'i') "
+                  "AND c.relpages::float8 * pg_catalog.current_setting('block_size')::float8 >= $1 / 2)",
+                  {{FLOAT8OID, size}});
+    if (!SqlRow(c.spi, 0, c.resource).flag(1))
+        return;
     std::uint64_t count = c.spi.execute(tables_sql, {{INT8OID, least_bloat}, {FLOAT8OID, size}, {FLOAT8OID, pct}});
     for (std::uint64_t r = 0; r < count; ++r) {
         const SqlRow row(c.spi, r, c.resource);
