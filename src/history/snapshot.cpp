@@ -239,6 +239,20 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = u.relid
 )SQL";
 
+// One row per index of those tables, with its own scan counter (what the
+// health check of unused indexes reads over a week): its size from
+// pg_class.relpages, which needs no lock on it.
+constexpr const char* index_rows_insert_sql = R"SQL(
+INSERT INTO hastecrm_perf.relation_history
+SELECT $1, i.indexrelid, n.nspname, ic.relname, ic.relkind, 0, ic.relpages::pg_catalog.int8 * 8192, 0,
+       ic.relpages::pg_catalog.int8 * 8192, NULL, NULL, NULL, NULL, s.idx_scan, s.idx_tup_fetch, NULL, NULL, NULL
+FROM unnest($2::pg_catalog.oid[]) AS u(relid)
+JOIN pg_catalog.pg_index i ON i.indrelid = u.relid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
+LEFT JOIN pg_catalog.pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
+)SQL";
+
 struct RelationSize {
     Oid relid;
     std::int64_t heap;
@@ -295,6 +309,7 @@ std::size_t write_relations(std::int64_t now, Resource& resource) {
         {time_param(now), array_param(OIDARRAYOID, relid), array_param(INT8ARRAYOID, heap),
          array_param(INT8ARRAYOID, indexes), array_param(INT8ARRAYOID, toast)},
         false);
+    spi.execute(index_rows_insert_sql, {time_param(now), array_param(OIDARRAYOID, relid)}, false);
     spi.execute("UPDATE hastecrm_perf.history_state SET relations_day = "
                 "($1::pg_catalog.timestamptz AT TIME ZONE 'UTC')::pg_catalog.date",
                 {time_param(now)}, false);

@@ -1,0 +1,1 @@
+SELECT count(*) FROM hastecrm_perf.health();
