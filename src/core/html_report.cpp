@@ -44,8 +44,8 @@ tbody tr:nth-child(even) td { background: #fafbfc; }
 .null { color: #9aa5b1; }
 code.query { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; display: block;
-  max-height: 9.5em; overflow: auto; }
-td.text { overflow-wrap: anywhere; unicode-bidi: isolate; }
+  min-width: 24em; max-height: 9.5em; overflow: auto; }
+td.text { overflow-wrap: break-word; unicode-bidi: isolate; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; }
 .sev-critical { background: #fde8e8; color: #b42318; } .sev-warning { background: #fef0c7; color: #93370d; }
 .sev-info { background: #e0ecf8; color: #1d4f7f; }
@@ -157,6 +157,9 @@ void put_cell(String& out, ColumnKind kind, std::string_view text, Resource& res
 ColumnKind column_kind(std::string_view name, bool numeric, bool timestamp) {
     if (timestamp)
         return ColumnKind::timestamp;
+    // Identifiers (queryid, pid, relid) are labels, not quantities.
+    if (ends_with(name, "id"))
+        return ColumnKind::text;
     if (numeric) {
         if (ends_with(name, "_ms"))
             return ColumnKind::milliseconds;

@@ -37,6 +37,17 @@ String value_label(double value, ValueUnit unit, Resource& resource) {
                                     : format_decimal(value, resource);
 }
 
+// A size tick in the axis' own unit: "0.2 MB", not "205 kB".
+String size_tick_label(double bytes, double scale, Resource& resource) {
+    static const char* const units[] = {" bytes", " kB", " MB", " GB", " TB", " PB"};
+    std::size_t unit = 0;
+    for (double s = scale; s >= 1024 && unit + 1 < std::size(units); s /= 1024)
+        ++unit;
+    String label = format_decimal(bytes / scale, resource);
+    label.append(units[unit]);
+    return label;
+}
+
 void open_figure(String& out, std::string_view caption, double height) {
     put(out, "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ");
     put(out, width);
@@ -212,13 +223,24 @@ void render_bar_chart(String& out, std::string_view caption, ValueUnit unit,
     for (const Bar& bar : bars)
         if (std::isfinite(bar.value))
             max = std::max(max, bar.value);
-    const ValueAxis axis = linear_axis(0, max, 5, resource);
+    // Sizes get round ticks in their own unit (256 kB, 512 kB), not in bytes.
+    double scale = 1;
+    if (unit == ValueUnit::bytes)
+        while (max / scale >= 1024 && scale < 1e15)
+            scale *= 1024;
+    ValueAxis axis = linear_axis(0, max / scale, 5, resource);
+    axis.lower *= scale;
+    axis.upper *= scale;
+    for (double& tick : axis.ticks)
+        tick *= scale;
 
     open_figure(out, caption, height);
     for (double tick : axis.ticks) {
         const double px = axis.position(tick, bar_left, bar_right);
         line(out, px, top, px, bottom, "grid");
-        text_at(out, px, bottom + 16, "tick middle", value_label(tick, unit, resource));
+        text_at(out, px, bottom + 16, "tick middle",
+                unit == ValueUnit::bytes ? size_tick_label(tick, scale, resource)
+                                         : value_label(tick, unit, resource));
     }
     line(out, bar_left, top, bar_left, bottom, "axis");
     for (std::size_t i = 0; i < bars.size(); ++i) {

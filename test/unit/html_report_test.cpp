@@ -175,7 +175,9 @@ TEST(ColumnKinds, FromNameAndType) {
     EXPECT_EQ(column_kind("parent_query", false, false), ColumnKind::query);
     EXPECT_EQ(column_kind("severity", false, false), ColumnKind::severity);
     EXPECT_EQ(column_kind("last_seen", false, true), ColumnKind::timestamp);
-    EXPECT_EQ(column_kind("total_ms", false, false), ColumnKind::text);  // not a number: as is
+    EXPECT_EQ(column_kind("total_ms", false, false), ColumnKind::text);
+    EXPECT_EQ(column_kind("queryid", true, false), ColumnKind::text);  // an identifier, not 2.9e+18
+    EXPECT_EQ(column_kind("root_pid", true, false), ColumnKind::text);  // not a number: as is
 }
 
 std::string render_chart(std::span<const TimeSeries> series, std::int64_t start, std::int64_t end,
