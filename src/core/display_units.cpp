@@ -103,3 +103,28 @@ String format_percent(double percent, Resource& resource) {
 }
 
 }  // namespace hastecrm_perf
+
+namespace hastecrm_perf {
+
+String format_span(std::int64_t microseconds, Resource& resource) {
+    const std::int64_t minutes = microseconds / 60'000'000;
+    const std::int64_t days = minutes / 1440, hours = minutes / 60 % 24, rest = minutes % 60;
+    char buffer[64];
+    if (days > 0 && hours > 0)
+        snprintf(buffer, sizeof buffer, "%lld day%s %lld h", static_cast<long long>(days),
+                 days == 1 ? "" : "s", static_cast<long long>(hours));
+    else if (days > 0)
+        snprintf(buffer, sizeof buffer, "%lld day%s", static_cast<long long>(days), days == 1 ? "" : "s");
+    else if (hours > 0 && rest > 0)
+        snprintf(buffer, sizeof buffer, "%lld h %lld min", static_cast<long long>(hours),
+                 static_cast<long long>(rest));
+    else if (hours > 0)
+        snprintf(buffer, sizeof buffer, "%lld h", static_cast<long long>(hours));
+    else if (minutes > 0)
+        snprintf(buffer, sizeof buffer, "%lld min", static_cast<long long>(minutes));
+    else
+        snprintf(buffer, sizeof buffer, "%lld s", static_cast<long long>(microseconds / 1'000'000));
+    return String(buffer, &resource);
+}
+
+}  // namespace hastecrm_perf

@@ -3,6 +3,8 @@
 // separators. Not-a-number and infinities print as "n/a".
 #pragma once
 
+#include <cstdint>
+
 #include "core/containers.hpp"
 
 namespace hastecrm_perf {
@@ -13,6 +15,8 @@ String format_milliseconds(double ms, Resource& resource);
 String format_bytes(double bytes, Resource& resource);
 // "1,234,567"; a fractional count keeps two decimals ("12.35").
 String format_count(double count, Resource& resource);
+// A length of time in words: "45 min", "1 h 30 min", "1 day", "7 days 2 h".
+String format_span(std::int64_t microseconds, Resource& resource);
 // "12.3%".
 String format_percent(double percent, Resource& resource);
 // Three significant digits at most, no exponent for everyday magnitudes.

@@ -532,8 +532,7 @@ Window resolve_window(pg::Spi& spi, Datum during, Resource& resource) {
         "       ELSE pg_catalog.lower($1) END AS lo FROM (SELECT) x), "
         "w AS (SELECT empty, coalesce(lo, hi - $2 * interval '1 day') AS lo, hi FROM r) "
         "SELECT empty, lo, hi, (extract(timezone FROM lo) * 1e6)::int8, "
-        "  pg_catalog.to_char(lo, 'YYYY-MM-DD HH24:MI') || ' \xE2\x80\x93 ' || pg_catalog.to_char(hi, 'YYYY-MM-DD HH24:MI') "
-        "  || ' (' || pg_catalog.justify_interval(date_trunc('minute', hi - lo))::text || ')', "
+        "  pg_catalog.to_char(lo, 'YYYY-MM-DD HH24:MI') || ' \xE2\x80\x93 ' || pg_catalog.to_char(hi, 'YYYY-MM-DD HH24:MI'), "
         "  pg_catalog.current_database()::text, pg_catalog.to_char(pg_catalog.now(), 'YYYY-MM-DD HH24:MI:SS'), "
         "  pg_catalog.current_setting('TimeZone') FROM w",
         {{TSTZRANGEOID, during}, {INT4OID, Int32GetDatum(settings::history_days)}});
@@ -548,6 +547,9 @@ Window resolve_window(pg::Spi& spi, Datum during, Resource& resource) {
                   *spi.text(0, 6, resource),
                   *spi.text(0, 7, resource),
                   *spi.text(0, 8, resource)};
+    window.label.append(" (");
+    window.label.append(format_span(window.upper - window.lower, resource));
+    window.label.append(")");
     if (window.upper <= window.lower)
         throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "during must span some time and start before it ends",
                         "An unbounded upper end means now().",

@@ -83,6 +83,11 @@ TEST(DisplayUnits, DurationsSizesCounts) {
     EXPECT_EQ(str(format_count(999, heap)), "999");
     EXPECT_EQ(str(format_count(12.345, heap)), "12.35");
     EXPECT_EQ(str(format_percent(42.123, heap)), "42.1%");
+    EXPECT_EQ(str(format_span(7 * 86'400'000'000LL, heap)), "7 days");
+    EXPECT_EQ(str(format_span(86'400'000'000LL + 7'200'000'000LL, heap)), "1 day 2 h");
+    EXPECT_EQ(str(format_span(5'400'000'000LL, heap)), "1 h 30 min");
+    EXPECT_EQ(str(format_span(45 * 60'000'000LL, heap)), "45 min");
+    EXPECT_EQ(str(format_span(5'000'000, heap)), "5 s");
     EXPECT_EQ(str(format_decimal(1.5, heap)), "1.5");
     EXPECT_EQ(str(format_decimal(2, heap)), "2");
     EXPECT_EQ(str(format_decimal(0.004, heap)), "0.004");
