@@ -407,13 +407,18 @@ private:
                               "hastecrm_perf.table_bloat(), hastecrm_perf.index_bloat(), sizes now");
         isolated([&] {
             const std::uint64_t rows = spi_.execute(
-                "SELECT (b.table_bytes + coalesce(b.toast_bytes, 0) + pg_catalog.pg_indexes_size(b.relid))::float8, "
+                "SELECT (b.table_bytes + coalesce(b.toast_bytes, 0) + coalesce(x.index_bytes, 0))::float8, "
                 "b.relid::text AS relation, "
-                "b.table_bytes + coalesce(b.toast_bytes, 0) + pg_catalog.pg_indexes_size(b.relid) AS total_bytes, "
-                "b.table_bytes, b.toast_bytes, pg_catalog.pg_indexes_size(b.relid) AS index_bytes, "
+                "b.table_bytes + coalesce(b.toast_bytes, 0) + coalesce(x.index_bytes, 0) AS total_bytes, "
+                "b.table_bytes, b.toast_bytes, coalesce(x.index_bytes, 0) AS index_bytes, "
                 "b.bloat_bytes, b.bloat_pct, b.estimate, b.n_live_tup, b.n_dead_tup, "
                 "greatest(b.last_vacuum, b.last_autovacuum) AS last_vacuum "
                 "FROM hastecrm_perf.table_bloat() b "
+                // Index sizes from the catalog, as table_bloat's: pg_indexes_size()
+                // would wait behind an exclusive lock on the table.
+                "LEFT JOIN LATERAL (SELECT sum(ic.relpages)::int8 * pg_catalog.current_setting('block_size')::int8 "
+                "  AS index_bytes FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+                "  WHERE i.indrelid = b.relid) x ON true "
                 "WHERE b.schemaname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
                 "ORDER BY 1 DESC, 2 LIMIT 15",
                 {});
