@@ -44,7 +44,7 @@ tbody tr:nth-child(even) td { background: #fafbfc; }
 .null { color: #9aa5b1; }
 code.query { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; display: block;
-  min-width: 24em; max-height: 9.5em; overflow: auto; }
+  min-width: 15em; max-height: 9.5em; overflow: auto; }
 td.text { overflow-wrap: break-word; unicode-bidi: isolate; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; }
 .sev-critical { background: #fde8e8; color: #b42318; } .sev-warning { background: #fef0c7; color: #93370d; }
@@ -161,7 +161,7 @@ ColumnKind column_kind(std::string_view name, bool numeric, bool timestamp) {
     if (ends_with(name, "id"))
         return ColumnKind::text;
     if (numeric) {
-        if (ends_with(name, "_ms"))
+        if (ends_with(name, "_ms") || name.find("_ms_") != std::string_view::npos)
             return ColumnKind::milliseconds;
         if (name.find("bytes") != std::string_view::npos)
             return ColumnKind::bytes;

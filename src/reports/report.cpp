@@ -364,9 +364,10 @@ private:
             " WHERE attrelid = 'hastecrm_perf.lock_episodes'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped "
             " AND (atttypid = 'pg_catalog.interval'::pg_catalog.regtype OR attname ~ '(duration|_ms$)') "
             " ORDER BY attname ~ 'duration' DESC, attnum LIMIT 1), "
-            "(SELECT 'e.' || pg_catalog.quote_ident(attname) || '::text' FROM pg_catalog.pg_attribute "
+            "(SELECT string_agg('coalesce(e.' || pg_catalog.quote_ident(attname) || '::text, '''')', "
+            "  ' || '' '' || ' ORDER BY attname <> 'relation', attnum) FROM pg_catalog.pg_attribute "
             " WHERE attrelid = 'hastecrm_perf.lock_episodes'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped "
-            " AND attname IN ('relation', 'lock_mode', 'mode') ORDER BY attname <> 'relation', attnum LIMIT 1)",
+            " AND attname IN ('relation', 'lock_mode', 'mode'))",
             {});
         const auto start = spi_.text(0, 1, resource_);
         const auto duration = spi_.text(0, 2, resource_);

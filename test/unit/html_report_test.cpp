@@ -173,6 +173,7 @@ TEST(ChartScale, TimeTicksFallOnRoundLocalTimes) {
 TEST(ColumnKinds, FromNameAndType) {
     EXPECT_EQ(column_kind("p95_ms", true, false), ColumnKind::milliseconds);
     EXPECT_EQ(column_kind("table_bytes", true, false), ColumnKind::bytes);
+    EXPECT_EQ(column_kind("mean_ms_before", true, false), ColumnKind::milliseconds);
     EXPECT_EQ(column_kind("bloat_pct", true, false), ColumnKind::percent);
     EXPECT_EQ(column_kind("calls", true, false), ColumnKind::count);
     EXPECT_EQ(column_kind("days_to_double", true, false), ColumnKind::number);
