@@ -19,6 +19,7 @@
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
 #include "pg/isolation.hpp"
+#include "pg/local_settings.hpp"
 #include "pg/memory.hpp"
 #include "pg/set_result.hpp"
 #include "pg/spi.hpp"
@@ -581,6 +582,10 @@ HASTECRM_PERF_FUNCTION(report) {
         auto resource = hp::pg::ContextResource::current();
         hp::String html(&resource);
         {
+            // Should a source still queue behind a lock, that section fails
+            // after 2 s, not the page after the caller's patience.
+            hp::pg::LocalSettings settings;
+            settings.set("lock_timeout", "2s");
             hp::pg::Spi spi;
             hp::reports::Window window = hp::reports::resolve_window(spi, during, resource);
             hp::reports::ReportBuilder builder(resource, spi, window);
