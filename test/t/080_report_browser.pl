@@ -121,4 +121,18 @@ chromium($page, "--print-to-pdf=$pdf", '--no-pdf-header-footer');
 ok(-s $pdf && -s $pdf > 20_000, 'it prints (PDF of ' . (-s $pdf // 0) . ' bytes)');
 
 $node->stop;
+
+# Without shared_preload_libraries the page still comes out; the sections
+# that need the latency table say why in one line.
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init;
+$plain->start;
+$plain->safe_psql('postgres', 'CREATE EXTENSION hastecrm_perf');
+my $without = $plain->safe_psql('postgres', 'SELECT hastecrm_perf.report()');
+my @failed = $without =~ m{<p class="note failed">([^<]*)</p>}g;
+is(scalar(@failed), 2, 'without preloading, two sections cannot be read');
+like($_, qr/shared_preload_libraries/, "and say why: $_") for @failed;
+like($without, qr{<section id="relations">.*class="bar"}s, 'the sections that need no shared memory still render');
+$plain->stop;
+
 done_testing();

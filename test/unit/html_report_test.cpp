@@ -235,6 +235,17 @@ TEST(SvgChart, EmptyDataSaysSo) {
     EXPECT_NE(str(lanes).find("no lock waits"), std::string::npos);
 }
 
+TEST(SvgChart, SizeTicksAreRoundInTheirOwnUnit) {
+    const Bar bars[] = {{"public.big", 1.1 * 1024 * 1024}, {"public.small", 200 * 1024}};
+    String out(&heap);
+    render_bar_chart(out, "sizes", ValueUnit::bytes, bars);
+    const std::string svg = str(out);
+    EXPECT_NE(svg.find(">0.5 MB</text>"), std::string::npos) << svg;
+    EXPECT_NE(svg.find(">1 MB</text>"), std::string::npos);
+    EXPECT_NE(svg.find(">1.10 MB</text>"), std::string::npos);  // the bar's own value
+    EXPECT_NE(svg.find(">200 kB</text>"), std::string::npos);
+}
+
 TEST(SvgChart, HostileLabelsStayText) {
     const Bar bars[] = {{"SELECT '<svg onload=alert(1)>' FROM t", 12.5},
                         {"\"]]></text><script>alert(2)</script>", 3}};
