@@ -97,13 +97,15 @@ TimeAxis time_axis(std::int64_t lower, std::int64_t upper, std::int64_t utc_offs
                    Resource& resource) {
     if (upper <= lower)
         upper = lower + micros_per_minute;
-    static constexpr std::int64_t minutes[] = {1,   2,   5,    10,   15,   30,   60,    120,   180,
-                                               360, 720, 1440, 2880, 10080, 20160, 43200};
+    static constexpr std::int64_t seconds[] = {1,    5,    10,    30,    60,    120,   300,
+                                               600,  900,  1800,  3600,  7200,  10800, 21600,
+                                               43200, 86400, 172800, 604800, 1209600, 2592000};
+    constexpr std::int64_t micros_per_second = 1'000'000;
     const std::int64_t span = upper - lower;
-    std::int64_t step = minutes[std::size(minutes) - 1] * micros_per_minute;
-    for (std::int64_t m : minutes) {
-        if (span / (m * micros_per_minute) < std::max(max_ticks, 1)) {
-            step = m * micros_per_minute;
+    std::int64_t step = seconds[std::size(seconds) - 1] * micros_per_second;
+    for (std::int64_t s : seconds) {
+        if (span / (s * micros_per_second) < std::max(max_ticks, 1)) {
+            step = s * micros_per_second;
             break;
         }
     }
@@ -128,8 +130,11 @@ String time_label(std::int64_t instant, std::int64_t utc_offset, bool with_date,
         within += micros_per_day, --day;
     const CivilDate date = civil_from_days(static_cast<std::int32_t>(day));
     const int minute_of_day = static_cast<int>(within / micros_per_minute);
+    const int second = static_cast<int>(within / 1'000'000 % 60);
     char buffer[32];
-    if (minute_of_day == 0 && !with_date)
+    if (second != 0 && !with_date)  // ticks under a minute apart
+        snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", minute_of_day / 60, minute_of_day % 60, second);
+    else if (minute_of_day == 0 && !with_date && within == 0)
         snprintf(buffer, sizeof buffer, "%s %d", months[date.month - 1], date.day);
     else if (with_date)
         snprintf(buffer, sizeof buffer, "%s %d %02d:%02d", months[date.month - 1], date.day,

@@ -40,14 +40,14 @@ struct TimeAxis {
     double position(std::int64_t instant, double from, double to) const;
 };
 
-// Ticks on multiples of a round step (1 min ... 30 days) in local time
+// Ticks on multiples of a round step (1 s ... 30 days) in local time
 // (`utc_offset` microseconds east of UTC), at most `max_ticks` of them.
 // An empty or inverted range is widened to one minute after `lower`.
 TimeAxis time_axis(std::int64_t lower, std::int64_t upper, std::int64_t utc_offset, int max_ticks,
                    Resource& resource);
 
-// A tick's label: "14:30" within a day; "Dec 2" at a local midnight; with
-// `with_date`, "Dec 2 14:30".
+// A tick's label: "14:30" within a day, "14:30:10" off the minute; "Dec 2"
+// at a local midnight; with `with_date`, "Dec 2 14:30".
 String time_label(std::int64_t instant, std::int64_t utc_offset, bool with_date, Resource& resource);
 
 }  // namespace hastecrm_perf

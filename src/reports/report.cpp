@@ -343,11 +343,12 @@ private:
             const auto duration = static_cast<std::int64_t>(number(spi_, r, 2));
             lanes.push_back({view(labels[r]), view(labels[r]), now - duration, duration});
         }
-        std::int64_t earliest = now - micros_per_minute;
+        std::int64_t earliest = now;
         for (const Episode& e : lanes)
             earliest = std::min(earliest, e.start);
+        const std::int64_t margin = std::max<std::int64_t>((now - earliest) / 10, 1'000'000);
         writer_.timeline("Sessions waiting or blocking now, since their wait (or transaction) began",
-                         earliest, now, window_.utc_offset, all_of(lanes));
+                         earliest - margin, now + margin, window_.utc_offset, all_of(lanes));
         writer_.table(result_table(resource_, 4));
     }
 

@@ -35,7 +35,9 @@ Table result_table(Resource& resource, int first_column) {
         const Form_pg_attribute attribute = TupleDescAttr(description, c - 1);
         const char* name = NameStr(attribute->attname);
         table.names.emplace_back(name);
-        const bool timestamp = attribute->atttypid == TIMESTAMPTZOID || attribute->atttypid == TIMESTAMPOID;
+        // Intervals too are shown to the second ("00:00:01", not "00:00:01.833336").
+        const bool timestamp = attribute->atttypid == TIMESTAMPTZOID ||
+                               attribute->atttypid == TIMESTAMPOID || attribute->atttypid == INTERVALOID;
         table.kinds.push_back(column_kind(name, numeric_type(attribute->atttypid), timestamp));
     }
     const std::uint64_t rows = SPI_processed;

@@ -164,6 +164,11 @@ TEST(ChartScale, TimeTicksFallOnRoundLocalTimes) {
     const TimeAxis week = time_axis(start, start + 7 * day, 0, 8, heap);
     EXPECT_EQ(week.step, day);
     EXPECT_EQ(week.ticks[0] % day, 0);
+    // Seconds: a live wait of a few seconds.
+    const TimeAxis live = time_axis(start, start + 20'000'000, 0, 8, heap);
+    EXPECT_EQ(live.step, 5'000'000);
+    EXPECT_EQ(str(time_label(start + 60'000'000, 0, false, heap)), "00:08");
+    EXPECT_EQ(str(time_label(start + 10'000'000, 0, false, heap)), "00:07:10");
     // Empty and inverted windows still give an axis.
     const TimeAxis empty = time_axis(start, start, 0, 8, heap);
     EXPECT_GT(empty.upper, empty.lower);
