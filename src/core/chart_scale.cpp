@@ -132,7 +132,10 @@ String time_label(std::int64_t instant, std::int64_t utc_offset, bool with_date,
     const int minute_of_day = static_cast<int>(within / micros_per_minute);
     const int second = static_cast<int>(within / 1'000'000 % 60);
     char buffer[32];
-    if (second != 0 && !with_date)  // ticks under a minute apart
+    if (second != 0 && with_date)  // ticks under a minute apart
+        snprintf(buffer, sizeof buffer, "%s %d %02d:%02d:%02d", months[date.month - 1], date.day,
+                 minute_of_day / 60, minute_of_day % 60, second);
+    else if (second != 0)
         snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", minute_of_day / 60, minute_of_day % 60, second);
     else if (minute_of_day == 0 && !with_date && within == 0)
         snprintf(buffer, sizeof buffer, "%s %d", months[date.month - 1], date.day);

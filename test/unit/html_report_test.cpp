@@ -169,6 +169,7 @@ TEST(ChartScale, TimeTicksFallOnRoundLocalTimes) {
     EXPECT_EQ(live.step, 5'000'000);
     EXPECT_EQ(str(time_label(start + 60'000'000, 0, false, heap)), "00:08");
     EXPECT_EQ(str(time_label(start + 10'000'000, 0, false, heap)), "00:07:10");
+    EXPECT_EQ(str(time_label(start + 10'000'000, 0, true, heap)), "Dec 1 00:07:10");
     // Empty and inverted windows still give an axis.
     const TimeAxis empty = time_axis(start, start, 0, 8, heap);
     EXPECT_GT(empty.upper, empty.lower);
