@@ -58,7 +58,7 @@ ok(scalar(grep { /Uncaught/ } console_lines($broken_log)),
 	'a failing script is seen in the console log');
 
 my $node = PostgreSQL::Test::Cluster->new('report');
-$node->init;
+$node->init(allows_streaming => 1);
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'hastecrm_perf'\n");
 $node->start;
 $node->safe_psql('postgres', q{
@@ -120,6 +120,16 @@ my $pdf = "$dir/report.pdf";
 chromium($page, "--print-to-pdf=$pdf", '--no-pdf-header-footer');
 ok(-s $pdf && -s $pdf > 20_000, 'it prints (PDF of ' . (-s $pdf // 0) . ' bytes)');
 
+# On a hot standby (where reads go at scale) every section reads: nothing writes.
+$node->backup('backup');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($node, 'backup', has_streaming => 1);
+$standby->start;
+$node->wait_for_catchup($standby, 'replay', $node->lsn('insert'));
+my $on_standby = $standby->safe_psql('postgres', 'SELECT hastecrm_perf.report()');
+like($on_standby, qr{<section id="jobs">.*</html>}s, 'the report renders on a hot standby');
+unlike($on_standby, qr{could not be read}, 'and every section reads there');
+$standby->stop;
 $node->stop;
 
 # Without shared_preload_libraries the page still comes out; the sections
