@@ -131,7 +131,7 @@ private:
 
     void health() {
         if (!exists("hastecrm_perf.health()", true)) {
-            writer_.begin_section("health", "Health", "hastecrm_perf.health() (SPEC \xC2\xA7" "9)");
+            writer_.begin_section("health", "Health", "hastecrm_perf.health()");
             writer_.note(NoteKind::missing,
                          "Health checks are not part of this installation: hastecrm_perf.health() does not exist.");
             writer_.end_section();
