@@ -478,13 +478,13 @@ private:
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rates[a] > rates[b]; });
         Table top(resource_);
         for (std::size_t c = 0; c < columns; ++c) {
-            top.names.emplace_back(view(all.names[c]));
+            top.names.push_back(all.names[c]);  // copy-assigned: the vector's resource
             top.kinds.push_back(all.kinds[c]);
         }
         Vector<Bar> bars(&resource_);
         for (std::size_t k = 0; k < std::min<std::size_t>(order.size(), 15); ++k) {
             for (std::size_t c = 0; c < columns; ++c) {
-                top.cells.emplace_back(view(all.cells[order[k] * columns + c]));
+                top.cells.push_back(all.cells[order[k] * columns + c]);
                 top.nulls.push_back(all.nulls[order[k] * columns + c]);
             }
             if (k < 10 && rate < columns)
