@@ -1,6 +1,6 @@
 // lock_waits: waits on heavyweight locks over the last hour from History's
-// lock_episodes when it exists; without history, the waits going on now
-// (lock_chains()), saying so.
+// lock_episodes when it exists, and the waits going on now (lock_chains()),
+// which an episode shows only once it has ended.
 #include "health/check_context.hpp"
 #include "health/sources.hpp"
 #include "health/sql_row.hpp"
@@ -33,7 +33,8 @@ void check_lock_waits(CheckContext& c) {
     const double warning = c.param("warning_s"), critical = c.param("critical_s");
     const String threshold = c.text({"warning ", seconds_text(warning, c.resource), ", critical ",
                                      seconds_text(critical, c.resource)});
-    if (relation_exists(c.spi, "hastecrm_perf.lock_episodes")) {
+    const bool history = relation_exists(c.spi, "hastecrm_perf.lock_episodes");
+    if (history) {
         // History's episodes of the last hour (SPEC §8), per relation, in this database.
         const std::uint64_t count = c.spi.execute(
             "SELECT coalesce(e.relation_name, e.lock_type), count(*)::float8, max(e.duration_ms) / 1000, "
@@ -53,7 +54,7 @@ void check_lock_waits(CheckContext& c) {
                           "ORDER BY duration_ms DESC;"}),
                   row.time(5));
         }
-        return;
+        // ... and the waits going on now, which an episode shows only once they end.
     }
     const std::uint64_t count = c.spi.execute(live_sql, {{FLOAT8OID, Float8GetDatum(warning)}});
     for (std::uint64_t r = 0; r < count; ++r) {
@@ -61,7 +62,9 @@ void check_lock_waits(CheckContext& c) {
         c.add(grade_rising(row.number(3), warning, critical), row.text(1),
               c.text({count_text(row.number(2), c.resource), " waiting, longest ", seconds_text(row.number(3), c.resource)}),
               threshold,
-              c.text({"waits now on ", row.text(4), " (no lock history: only current waits are seen); ", row.text(5)}),
+              c.text({"waits now on ", row.text(4),
+                      history ? " (going on: not an episode yet); " : " (no lock history: only current waits are seen); ",
+                      row.text(5)}),
               c.text({"SELECT pg_catalog.pg_terminate_backend(", std::string_view(row.text(1)).substr(4), "); -- frees the tree it blocks"}),
               row.time(6));
     }
