@@ -44,8 +44,10 @@ struct AnalyzeChoice {
 // threshold + scale_factor * reltuples (PostgreSQL 15's autoanalyze rule,
 // with the table's reloptions). A partitioned parent, which autovacuum never
 // analyzes, counts the changes of its leaf partitions against the rows they
-// hold. Largest change first; never-analyzed tables before others of equal
-// change.
+// hold (the shell names each leaf's root as its parent; a middle level of a
+// multi-level tree is chosen when it was never analyzed). ANALYZE of a parent
+// also analyzes its partitions, so a leaf under a chosen root is left out.
+// Largest change first; never-analyzed tables before others of equal change.
 Vector<AnalyzeChoice> choose_tables_to_analyze(const Vector<AnalyzeCandidate>& candidates,
                                                const AnalyzeRule& settings, Resource& resource);
 

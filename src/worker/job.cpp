@@ -3,7 +3,13 @@
 namespace hastecrm_perf::worker {
 
 const char* kind_name(JobKind kind) {
-    return kind == JobKind::partitions ? "partitions" : "refresh";
+    switch (kind) {
+        case JobKind::partitions: return "partitions";
+        case JobKind::refresh: return "refresh";
+        case JobKind::analyze: return "analyze";
+        case JobKind::reindex: return "reindex";
+    }
+    return "refresh";
 }
 
 const char* status_name(JobStatus status) {

@@ -105,6 +105,20 @@ TEST(AnalyzeChoice, PartitionedParentsCountTheirLeaves) {
     EXPECT_EQ(chosen[0].changes, 20);
 }
 
+TEST(AnalyzeChoice, LeavesOfAChosenParentNeedNoTurnOfTheirOwn) {
+    Vector<AnalyzeCandidate> tables(&heap);
+    AnalyzeCandidate parent = table(10, -1, 0, false);
+    parent.partitioned = true;
+    tables.push_back(parent);
+    AnalyzeCandidate leaf = table(11, 1000, 900);  // stale by itself
+    leaf.parent = 10;
+    tables.push_back(leaf);
+    tables.push_back(table(12, 1000, 900));  // not a partition
+    EXPECT_EQ(relids(choose_tables_to_analyze(tables, AnalyzeRule{}, heap)), ids({10, 12}));
+    tables[0].ever_analyzed = true;  // 900 > 50 + 100: the parent is stale too
+    EXPECT_EQ(relids(choose_tables_to_analyze(tables, AnalyzeRule{}, heap)), ids({10, 12}));
+}
+
 TEST(AnalyzeChoice, LargestChangeFirst) {
     Vector<AnalyzeCandidate> tables(&heap);
     tables.push_back(table(1, 0, 100));
