@@ -125,13 +125,8 @@ Vector<std::uint32_t> choose_indexes_to_rebuild(const Vector<IndexCandidate>& ca
                          return reclaimable(a) > reclaimable(b);
                      });
     Vector<std::uint32_t> chosen(&resource);
-    Vector<std::uint32_t> tables(&resource);
-    for (const IndexCandidate* index : bloated) {
-        if (std::find(tables.begin(), tables.end(), index->table) != tables.end())
-            continue;
-        tables.push_back(index->table);
+    for (const IndexCandidate* index : bloated)
         chosen.push_back(index->index);
-    }
     return chosen;
 }
 

@@ -69,9 +69,10 @@ struct ReindexRule {
 // Whether the index is big enough to be measured at all: only those are scanned.
 bool worth_measuring(const IndexCandidate& candidate, const ReindexRule& rule);
 
-// The indexes to rebuild, most reclaimable bytes first, at most one per table
-// (the rebuilds of one run go one at a time; a table whose index is being
-// built elsewhere waits for the next run).
+// The indexes to rebuild, most reclaimable bytes first. The rebuilds of a
+// run go one at a time, so never two on one table at once; a table whose
+// index is being built elsewhere (a REINDEX or CREATE INDEX of someone else)
+// waits for the next run.
 Vector<std::uint32_t> choose_indexes_to_rebuild(const Vector<IndexCandidate>& candidates,
                                                 const ReindexRule& rule, Resource& resource);
 

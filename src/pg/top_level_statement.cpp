@@ -76,6 +76,9 @@ void run_top_level_statement(const char* sql, int lock_timeout_ms) {
             StartTransactionCommand();
             set_lock_timeout(timeout);
             PushActiveSnapshot(GetTransactionSnapshot());
+            // As PortalRun does: what the statement allocates outside its
+            // own contexts (its parse state) must outlive its commits.
+            MemoryContextSwitchTo(statement_context);
             PortalContext = statement_context;
             ProcessUtility(statement, sql, false, PROCESS_UTILITY_TOPLEVEL, nullptr, nullptr,
                            None_Receiver, nullptr);
