@@ -96,8 +96,8 @@ SELECT kind, action, status FROM hastecrm_perf.run_maintenance() WHERE kind = 'a
 -- (never analyzed) were analyzed once more, the fresh ones (10 changed) not;
 -- the partition was, by its parent's ANALYZE (PostgreSQL 15 recurses).
 SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname LIKE 'weekly%' ORDER BY relname;
-SELECT detail LIKE '%public.weekly_stale%' AS stale, detail LIKE '%public.weekly_events,%' AS parent,
-       detail LIKE '%weekly_fresh%' AS fresh
+SELECT detail ~ 'public\.weekly_stale\M' AS stale, detail ~ 'public\.weekly_events($|,)' AS parent,
+       detail ~ 'weekly_fresh' AS fresh, detail ~ 'weekly_events_2020' AS partition
 FROM hastecrm_perf.job_log WHERE kind = 'analyze' ORDER BY id DESC LIMIT 1;
 SELECT count(*) > 0 AS parent_has_statistics FROM pg_stats
 WHERE schemaname = 'public' AND tablename = 'weekly_events' AND inherited;

@@ -46,12 +46,16 @@ Vector<AnalyzeChoice> choose_tables_to_analyze(const Vector<AnalyzeCandidate>& c
         by_relid.push_back(&table);
     std::sort(by_relid.begin(), by_relid.end(),
               [](const AnalyzeCandidate* a, const AnalyzeCandidate* b) { return a->relid < b->relid; });
-    auto find = [&](std::uint32_t relid) -> const AnalyzeCandidate* {
+    constexpr std::size_t missing = static_cast<std::size_t>(-1);
+    auto position = [&](std::uint32_t relid) -> std::size_t {
         const auto it = std::lower_bound(
             by_relid.begin(), by_relid.end(), relid,
             [](const AnalyzeCandidate* table, std::uint32_t id) { return table->relid < id; });
-        return it != by_relid.end() && (*it)->relid == relid ? *it : nullptr;
+        return it != by_relid.end() && (*it)->relid == relid
+                   ? static_cast<std::size_t>(it - by_relid.begin())
+                   : missing;
     };
+    auto find = [&](std::uint32_t relid) { return by_relid[position(relid)]; };  // a chosen one
     // A parent's sample is drawn from its leaves: their changes and rows are
     // what its statistics describe. Summed in one pass, by the parent's position.
     Vector<std::int64_t> leaf_changes(by_relid.size(), 0, &resource);
@@ -59,12 +63,11 @@ Vector<AnalyzeChoice> choose_tables_to_analyze(const Vector<AnalyzeCandidate>& c
     for (const AnalyzeCandidate& leaf : candidates) {
         if (leaf.parent == 0 || leaf.partitioned)
             continue;
-        if (const AnalyzeCandidate* parent = find(leaf.parent)) {
-            const std::size_t at = static_cast<std::size_t>(
-                std::lower_bound(by_relid.begin(), by_relid.end(), parent) - by_relid.begin());
-            leaf_changes[at] += leaf.mod_since_analyze;
-            leaf_rows[at] += std::max(leaf.reltuples, 0.0);
-        }
+        const std::size_t at = position(leaf.parent);
+        if (at == missing)
+            continue;  // its root is not a candidate (another schema's, say)
+        leaf_changes[at] += leaf.mod_since_analyze;
+        leaf_rows[at] += std::max(leaf.reltuples, 0.0);
     }
 
     Vector<AnalyzeChoice> chosen(&resource);

@@ -119,6 +119,32 @@ TEST(AnalyzeChoice, LeavesOfAChosenParentNeedNoTurnOfTheirOwn) {
     EXPECT_EQ(relids(choose_tables_to_analyze(tables, AnalyzeRule{}, heap)), ids({10, 12}));
 }
 
+TEST(AnalyzeChoice, ManyTablesInAnyOrder) {
+    // Relids out of order, parents before and after their leaves, a leaf
+    // whose root is not a candidate.
+    Vector<AnalyzeCandidate> tables(&heap);
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        const std::uint32_t relid = 100000 - i * 7;
+        AnalyzeCandidate candidate = table(relid, 1000, i % 2 ? 500 : 10);
+        if (i % 3 == 0) {
+            candidate.partitioned = true;
+            candidate.mod_since_analyze = 0;
+        } else {
+            candidate.parent = 100000 - (i - i % 3) * 7;  // the partitioned one of its group
+        }
+        tables.push_back(candidate);
+    }
+    AnalyzeCandidate orphan = table(5, 1000, 500);
+    orphan.parent = 4;  // not a candidate
+    tables.push_back(orphan);
+    const auto chosen = choose_tables_to_analyze(tables, AnalyzeRule{}, heap);
+    // Each group: leaves 10 and 500 changes of 2000 rows: 510 > 250, the
+    // parent is stale and its leaves are left to it; the orphan is stale.
+    EXPECT_EQ(chosen.size(), 101u);
+    for (const AnalyzeChoice& choice : chosen)
+        EXPECT_TRUE(choice.relid == 5 || (100000 - choice.relid) % 21 == 0) << choice.relid;
+}
+
 TEST(AnalyzeChoice, LargestChangeFirst) {
     Vector<AnalyzeCandidate> tables(&heap);
     tables.push_back(table(1, 0, 100));
