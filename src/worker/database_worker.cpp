@@ -110,6 +110,10 @@ void hastecrm_perf_database_worker_main(Datum argument) {
     std::memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof args);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
+    // A launcher restarted after an error may not know a worker of ours
+    // still runs here: never two at once in one database.
+    if (!hastecrm_perf::worker::claim_database(DatumGetObjectId(argument)))
+        proc_exit(0);
     BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(argument), args.role, 0);
     pgstat_report_appname("hastecrm_perf worker");
     hastecrm_perf::worker::run_database(args.slot);

@@ -7,6 +7,8 @@ const char* kind_name(JobKind kind) {
         case JobKind::partitions: return "partitions";
         case JobKind::refresh: return "refresh";
         case JobKind::snapshot: return "snapshot";
+        case JobKind::analyze: return "analyze";
+        case JobKind::reindex: return "reindex";
     }
     return "?";
 }

@@ -6,6 +6,7 @@
 
 #include "core/containers.hpp"
 #include "core/job_schedule.hpp"
+#include "core/maintenance_choice.hpp"
 #include "core/partition_calendar.hpp"
 
 extern "C" {
@@ -14,7 +15,10 @@ extern "C" {
 
 namespace hastecrm_perf::worker {
 
-enum class JobKind { partitions, refresh, snapshot };
+// analyze and reindex are database-wide (maintenance_config); snapshot is
+// the history's (history_state); the others have a relation as their target.
+enum class JobKind { partitions, refresh, snapshot, analyze, reindex };
+inline bool database_wide(JobKind kind) { return kind == JobKind::analyze || kind == JobKind::reindex; }
 const char* kind_name(JobKind kind);  // as in jobs.kind and job_log.kind
 
 enum class JobStatus { ok, skipped, error, lock_timeout };
@@ -34,6 +38,12 @@ struct RefreshSettings {
     std::optional<String> signature;  // base tables at the last refresh
 };
 
+struct DatabaseJobSettings {
+    IntervalValue every{};
+    std::optional<MaintenanceWindow> window;
+    ReindexRule reindex;
+};
+
 struct Job {
     explicit Job(Resource& resource) : target_name(&resource) {}
 
@@ -46,6 +56,7 @@ struct Job {
     int consecutive_failures = 0;
     PartitionSettings partitions;
     RefreshSettings refresh;
+    DatabaseJobSettings database;
 };
 
 struct JobOutcome {

@@ -1,6 +1,7 @@
 #include "worker/launcher.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 
 #include "core/name_list.hpp"
@@ -51,20 +52,31 @@ struct DatabaseSlot {
     Oid database;
     bool reported;  // "does not exist" or "cannot connect" already logged
     BackgroundWorkerHandle* handle;
+    int adopted_pid;  // a worker an earlier launcher started: no handle, only its claim
     Oid running_database;  // what the running worker is connected to
     bool stopping;         // asked to step aside already
+    bool due;              // to start this cycle, as soon as a worker slot is free
+    TimestampTz last_started;  // the oldest goes first: databases take turns
 };
 
 DatabaseSlot slots[max_databases];
 constexpr long watch_interval_ms = 200;
 bool reported_role = false;
 bool reported_no_slot = false;
+bool short_of_slots = false;  // in the current cycle
 bool reported_too_many = false;
+Oid cycle_role = InvalidOid;
 MemoryContext cycle_context = nullptr;
 
 bool still_running(DatabaseSlot& slot) {
-    if (slot.handle == nullptr)
-        return false;
+    if (slot.handle == nullptr) {
+        // Its worker's claim in shared memory outlives a launcher's error.
+        const Oid database = slot.running_database != InvalidOid ? slot.running_database : slot.database;
+        slot.adopted_pid = worker_of_database(database);
+        if (slot.adopted_pid != 0)
+            slot.running_database = database;
+        return slot.adopted_pid != 0;
+    }
     pid_t pid = 0;
     const BgwHandleStatus status = GetBackgroundWorkerPid(slot.handle, &pid);
     if (status == BGWH_STARTED || status == BGWH_NOT_YET_STARTED)
@@ -91,7 +103,8 @@ void update_slots() {
             for (DatabaseSlot& slot : slots)
                 if (found == nullptr && !slot.in_use) {
                     found = &slot;
-                    slot = DatabaseSlot{true, false, {}, InvalidOid, false, nullptr, InvalidOid, false};
+                    slot = DatabaseSlot{};
+                    slot.in_use = true;
                     namestrcpy(&slot.name, name.c_str());
                     clear_notice(static_cast<int>(&slot - slots));
                 }
@@ -179,7 +192,7 @@ bool resolve_role(Oid* role) {
     return false;
 }
 
-void start_worker(DatabaseSlot& slot, Oid role) {
+bool start_worker(DatabaseSlot& slot, Oid role) {
     BackgroundWorker worker{};
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
     worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
@@ -199,17 +212,41 @@ void start_worker(DatabaseSlot& slot, Oid role) {
     MemoryContextSwitchTo(previous);
     if (!started) {
         slot.handle = nullptr;
-        if (!reported_no_slot)
-            ereport(LOG, (errmsg("hastecrm_perf: no background worker slot is free for "
-                                 "database \"%s\"; retrying on the next cycle",
-                                 NameStr(slot.name)),
-                          errhint("Raise max_worker_processes.")));
-        reported_no_slot = true;
-        return;
+        return false;
     }
-    reported_no_slot = false;
     slot.running_database = slot.database;
     slot.stopping = false;
+    return true;
+}
+
+// Starts the due databases, the one that waited longest first, until the
+// worker slots run out; the others start as soon as a worker exits (its exit
+// sets our latch). So with fewer slots than databases every one still gets
+// its cycle, in turn. A shortage that lasts is logged once.
+void start_due_workers() {
+    for (;;) {
+        DatabaseSlot* next = nullptr;
+        for (DatabaseSlot& slot : slots)
+            if (slot.in_use && slot.due && (next == nullptr || slot.last_started < next->last_started))
+                next = &slot;
+        if (next == nullptr)
+            return;
+        if (!next->listed || next->database == InvalidOid || still_running(*next)) {
+            next->due = false;  // its last cycle is still running
+            continue;
+        }
+        if (!start_worker(*next, cycle_role)) {
+            if (!reported_no_slot)
+                ereport(LOG, (errmsg("hastecrm_perf: fewer background worker slots are free than "
+                                     "databases to maintain; the databases take turns"),
+                              errhint("Raise max_worker_processes.")));
+            reported_no_slot = true;
+            short_of_slots = true;
+            return;
+        }
+        next->due = false;
+        next->last_started = GetCurrentTimestamp();
+    }
 }
 
 // DROP DATABASE, ALTER DATABASE RENAME or SET TABLESPACE (an exclusive lock
@@ -242,7 +279,10 @@ bool watch_running_workers() {
             ereport(LOG, (errmsg("hastecrm_perf: stopping the worker of database \"%s\": the "
                                  "database is being dropped, altered or copied",
                                  NameStr(slot.name))));
-            TerminateBackgroundWorker(slot.handle);
+            if (slot.handle != nullptr)
+                TerminateBackgroundWorker(slot.handle);
+            else
+                (void) kill(slot.adopted_pid, SIGTERM);  // its claim ends only when it exits
             slot.stopping = true;
         }
     }
@@ -251,16 +291,23 @@ bool watch_running_workers() {
 
 void launch_cycle() {
     MemoryContextReset(cycle_context);
+    // A whole cycle without a shortage ends it: the next one is logged again.
+    if (!short_of_slots)
+        reported_no_slot = false;
+    short_of_slots = false;
     update_slots();
     if (RecoveryInProgress())
         return;
-    Oid role = InvalidOid;
-    if (!resolve_role(&role))
+    if (!resolve_role(&cycle_role))
         return;
     resolve_databases();
     for (DatabaseSlot& slot : slots)
-        if (slot.in_use && slot.listed && slot.database != InvalidOid && !still_running(slot))
-            start_worker(slot, role);
+        slot.due = slot.in_use && slot.listed && slot.database != InvalidOid;
+}
+
+bool any_due() {
+    return std::any_of(std::begin(slots), std::end(slots),
+                       [](const DatabaseSlot& slot) { return slot.due; });
 }
 
 }  // namespace
@@ -308,9 +355,11 @@ void hastecrm_perf_launcher_main(Datum) {
             now = GetCurrentTimestamp();
             next_cycle = TimestampTzPlusMilliseconds(now, hastecrm_perf::settings::naptime_s * 1000L);
         }
+        start_due_workers();
         long wait_ms = TimestampDifferenceMilliseconds(now, next_cycle);
-        // While a worker runs, look in often enough to step aside in time.
-        if (watch_running_workers())
+        // While a worker runs, look in often enough to step aside in time;
+        // while databases wait for a slot, look for one as often.
+        if (watch_running_workers() || any_due())
             wait_ms = std::min(wait_ms, watch_interval_ms);
         // Lock episodes are sampled every second.
         wait_ms = std::min(wait_ms, hastecrm_perf::history::history_launcher_tick());

@@ -3,6 +3,7 @@
 // Every naptime it starts a short-lived worker per listed database that runs
 // the due jobs and exits: nothing stays connected to a database, so DROP
 // DATABASE waits at most for one cycle's jobs, and no memory can pile up.
+// With fewer free worker slots than databases, the databases take turns.
 #pragma once
 
 namespace hastecrm_perf::worker {

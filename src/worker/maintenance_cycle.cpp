@@ -8,6 +8,7 @@
 #include "pg/memory.hpp"
 #include "pg/run_as.hpp"
 #include "settings.hpp"
+#include "worker/database_jobs.hpp"
 #include "worker/job_catalog.hpp"
 #include "worker/job_lock.hpp"
 #include "worker/partition_job.hpp"
@@ -35,6 +36,8 @@ bool is_due(const Job& job, std::int64_t now) {
     // A partition check runs every cycle unless it is backing off.
     if (job.kind == JobKind::partitions && job.consecutive_failures == 0)
         return true;
+    if (database_wide(job.kind) && !inside_job_window(job, now))
+        return false;
     return !job.next_run || *job.next_run <= now;
 }
 
@@ -44,6 +47,8 @@ RetryPolicy retry_policy(const Job& job) {
     std::int64_t cap = one_hour;
     if (job.kind == JobKind::refresh)
         cap = std::min(cap, interval_micros(job.refresh.every));
+    if (database_wide(job.kind))
+        cap = std::min(cap, interval_micros(job.database.every));
     return RetryPolicy{naptime(), std::max(cap, naptime()), 0.1};
 }
 
@@ -56,6 +61,8 @@ std::int64_t next_run(const Job& job, JobStatus status, int failures, std::int64
                                       pg_prng_double(&pg_global_prng_state));
     if (job.kind == JobKind::partitions)
         return finished + naptime();
+    if (database_wide(job.kind))
+        return next_slot(job.next_run.value_or(started), interval_micros(job.database.every), finished);
     return next_slot(job.next_run.value_or(started), interval_micros(job.refresh.every), finished);
 }
 
@@ -169,6 +176,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
         pg::RunAs as_owner(owner, false);
         jobs = load_jobs(resource);
         add_snapshot_job(jobs, owner, resource);
+        append_database_jobs(jobs, resource);
     });
     if (failure)
         throw pg::Error(failure->sqlstate, failure->message.c_str(), failure->detail.c_str());
@@ -199,10 +207,17 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
 
         show_activity(options, job);
         JobOutcome outcome(job_resource);
-        const auto job_failure = pg::run_isolated(options.isolation, job_resource, [&] {
-            const JobMemory::Current current(memory);
-            outcome = run_job(job, job_resource);
-        });
+        std::optional<pg::Failure> job_failure;
+        // The database-wide jobs work in units of their own, table by table.
+        if (job.kind == JobKind::analyze)
+            outcome = analyze_stale_tables(job, options.isolation, job_resource);
+        else if (job.kind == JobKind::reindex)
+            outcome = rebuild_bloated_indexes(job, options.isolation, job_resource);
+        else
+            job_failure = pg::run_isolated(options.isolation, job_resource, [&] {
+                const JobMemory::Current current(memory);
+                outcome = run_job(job, job_resource);
+            });
         stop_if_canceled(options, job_failure);
         if (job_failure) {
             outcome.status = job_failure->sqlstate == ERRCODE_LOCK_NOT_AVAILABLE
@@ -232,7 +247,7 @@ Vector<JobReport> run_cycle(const CycleOptions& options, Resource& resource) {
                                    failures};
             bookkeeping(options, owner, job_resource, [&] {
                 const JobMemory::Current current(memory);
-                record_run(record);
+                database_wide(job.kind) ? record_database_job_run(record) : record_run(record);
             });
         }
 
