@@ -317,6 +317,10 @@ private:
             isolated([&] { live_locks(); });
         } else {
             isolated([&] { lock_episodes(); });
+            // An episode is written once its wait has ended: the waits of
+            // this moment come from the lock manager.
+            writer_.subheading("Waiting now");
+            isolated([&] { live_locks(); });
         }
         writer_.end_section();
     }
@@ -352,37 +356,16 @@ private:
         writer_.table(result_table(resource_, 4));
     }
 
-    // SPEC §8 names what an episode holds, not its columns: the start is its
-    // first timestamptz column (one named *start* preferred) and the
-    // duration its first interval (or *duration* / *_ms*) column.
+    // The episodes of the window (SPEC §8), with their root blocker.
     void lock_episodes() {
-        spi_.execute(
-            "SELECT (SELECT pg_catalog.quote_ident(attname) FROM pg_catalog.pg_attribute "
-            " WHERE attrelid = 'hastecrm_perf.lock_episodes'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped "
-            " AND atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype ORDER BY attname ~ 'start' DESC, attnum LIMIT 1), "
-            "(SELECT CASE WHEN atttypid = 'pg_catalog.interval'::pg_catalog.regtype "
-            "  THEN 'extract(epoch FROM e.' || pg_catalog.quote_ident(attname) || ') * 1000' "
-            "  ELSE 'e.' || pg_catalog.quote_ident(attname) || '::float8' END FROM pg_catalog.pg_attribute "
-            " WHERE attrelid = 'hastecrm_perf.lock_episodes'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped "
-            " AND (atttypid = 'pg_catalog.interval'::pg_catalog.regtype OR attname ~ '(duration|_ms$)') "
-            " ORDER BY attname ~ 'duration' DESC, attnum LIMIT 1), "
-            "(SELECT string_agg('coalesce(e.' || pg_catalog.quote_ident(attname) || '::text, '''')', "
-            "  ' || '' '' || ' ORDER BY attname <> 'relation', attnum) FROM pg_catalog.pg_attribute "
-            " WHERE attrelid = 'hastecrm_perf.lock_episodes'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped "
-            " AND attname IN ('relation', 'lock_mode', 'mode'))",
-            {});
-        const auto start = spi_.text(0, 1, resource_);
-        const auto duration = spi_.text(0, 2, resource_);
-        const auto label = spi_.text(0, 3, resource_);
-        if (!start || !duration)
-            throw pg::Error(ERRCODE_UNDEFINED_COLUMN,
-                            "hastecrm_perf.lock_episodes has no start (timestamptz) or duration column");
-        const String sql = concat(resource_, {
-            "SELECT e.", view(*start), ", (", view(*duration), ") * 1000, ",
-            label ? view(*label) : std::string_view("'lock wait'"),
-            ", e.* FROM hastecrm_perf.lock_episodes e WHERE e.", view(*start), " >= $1 AND e.", view(*start),
-            " < $2 ORDER BY e.", view(*start), " LIMIT 60"});
-        const std::uint64_t rows = run(sql.c_str());
+        const char* sql =
+            "SELECT e.started_at, e.duration_ms * 1000, "
+            "coalesce(e.relation_name, e.lock_type) || ' ' || e.lock_mode, "
+            "e.started_at, e.duration_ms, e.lock_type, e.lock_mode, e.relation_name AS relation, "
+            "e.waiter_pid, e.waiter_query, e.root_pid, e.root_state, e.root_xact_age, e.root_query "
+            "FROM hastecrm_perf.lock_episodes e WHERE e.started_at >= $1 AND e.started_at < $2 "
+            "ORDER BY e.started_at LIMIT 60";
+        const std::uint64_t rows = run(sql);
         writer_.figure("lock waits", view(format_count(static_cast<double>(rows), resource_)));
         if (rows == 0) {
             writer_.note(NoteKind::info, "No lock wait long enough to be recorded in this window.");
