@@ -257,6 +257,28 @@ HASTECRM_PERF_FUNCTION(query_latency_database_buckets) {
             for (int b = 0; b < ladder.size; ++b)
                 sums[at * ladder.size + b] += cumulative[b];
         }
+        // What evicted entries counted stays in their database's totals, so
+        // these counters never go down (SPEC §10).
+        auto* evicted = static_cast<st::LatencyTable::DatabaseSink*>(hp::pg::call(
+            [] { return palloc(sizeof(st::LatencyTable::DatabaseSink) * st::LatencyTable::database_sinks); }));
+        const int sink_count = st::LatencyTable::copy_database_sinks(evicted);
+        hp::Vector<std::uint64_t> cumulative(static_cast<std::size_t>(ladder.size), 0, &resource);
+        const std::span<const hp::LadderStep> steps(ladder.steps, static_cast<std::size_t>(ladder.size));
+        for (int i = 0; i < sink_count; ++i) {
+            const st::LatencyTable::DatabaseSink& sink = evicted[i];
+            std::size_t at = 0;
+            while (at < databases.size() && databases[at].key.dbid != sink.dbid)
+                ++at;
+            if (at == databases.size()) {
+                databases.push_back({{InvalidOid, sink.dbid, 0}, 0, 0});
+                sums.resize(sums.size() + static_cast<std::size_t>(ladder.size), 0);
+            }
+            databases[at].total_us += sink.total_us;
+            databases[at].count += hp::total_count(sink.histogram);
+            hp::cumulative_counts(sink.histogram, steps, {cumulative.data(), cumulative.size()});
+            for (int b = 0; b < ladder.size; ++b)
+                sums[at * ladder.size + b] += cumulative[b];
+        }
         enum { dbid, le_column, cumulative_column, sum_seconds, count_column, column_count };
         std::array<Datum, column_count> values{};
         const std::array<bool, column_count> nulls{};

@@ -53,6 +53,7 @@ struct IndexEntry {
 SharedHeader* header = nullptr;
 QueryEntry* slots = nullptr;
 RunningStatement* running = nullptr;
+LatencyTable::DatabaseSink* sinks = nullptr;
 HTAB* index = nullptr;
 
 std::uint64_t owner_word(const QueryKey& key) {
@@ -79,6 +80,23 @@ IndexEntry* find(const QueryKey& key) {
     return static_cast<IndexEntry*>(hash_search(index, &key, HASH_FIND, nullptr));
 }
 
+// Under the exclusive lock: the victim's counts join its database's sink.
+void keep_in_sink(QueryEntry& entry) {
+    LatencyTable::DatabaseSink* sink = nullptr;
+    for (int i = 0; i < LatencyTable::database_sinks && !sink; ++i)
+        if (!sinks[i].used || sinks[i].dbid == entry.key.dbid)
+            sink = &sinks[i];
+    if (!sink)  // more databases than sinks: the last one is shared
+        sink = &sinks[LatencyTable::database_sinks - 1];
+    if (!sink->used) {
+        sink->used = true;
+        sink->dbid = sink == &sinks[LatencyTable::database_sinks - 1] ? InvalidOid : entry.key.dbid;
+    }
+    sink->calls += read_counter(entry.calls);
+    sink->total_us += read_counter(entry.total_us);
+    merge_latency(sink->histogram, snapshot_latency(entry.histogram));
+}
+
 // Under the exclusive lock: frees the least recently active of a few random
 // slots whose statement is not running; -1 if all of those run right now.
 int evict() {
@@ -87,6 +105,7 @@ int evict() {
         [](int s) { return slots[s].last_seen; }, [](int s) { return is_running(slots[s].key); });
     if (victim < 0)
         return -1;
+    keep_in_sink(slots[victim]);
     hash_search(index, &slots[victim].key, HASH_REMOVE, nullptr);
     std::atomic_ref<std::uint64_t>(header->evictions).fetch_add(1, std::memory_order_relaxed);
     std::atomic_ref<std::uint64_t>(header->generation).fetch_add(1, std::memory_order_relaxed);
@@ -122,11 +141,15 @@ Size running_bytes(int backends) {
     return mul_size(static_cast<Size>(backends), sizeof(RunningStatement));
 }
 
+Size sink_bytes() { return MAXALIGN(sizeof(LatencyTable::DatabaseSink) * LatencyTable::database_sinks); }
+
 Size table_bytes(int capacity) {
-    return add_size(add_size(MAXALIGN(sizeof(SharedHeader)),
-                             mul_size(static_cast<Size>(capacity), sizeof(QueryEntry))),
-                    running_bytes(MaxBackends));
+    return add_size(add_size(add_size(MAXALIGN(sizeof(SharedHeader)),
+                                      mul_size(static_cast<Size>(capacity), sizeof(QueryEntry))),
+                             running_bytes(MaxBackends)),
+                    sink_bytes());
 }
+
 
 }  // namespace
 
@@ -142,6 +165,8 @@ void LatencyTable::attach(int capacity) {
     slots = reinterpret_cast<QueryEntry*>(reinterpret_cast<char*>(header) +
                                           MAXALIGN(sizeof(SharedHeader)));
     running = reinterpret_cast<RunningStatement*>(slots + capacity);
+    sinks = reinterpret_cast<LatencyTable::DatabaseSink*>(reinterpret_cast<char*>(header) + table_bytes(capacity) -
+                                                          sink_bytes());
     if (!found) {
         std::memset(header, 0, bytes);
         header->lock = &GetNamedLWLockTranche(tranche_name)->lock;
@@ -224,8 +249,19 @@ void LatencyTable::reset() {
     for (int i = 0; i < header->used; ++i)
         hash_search(index, &slots[i].key, HASH_REMOVE, nullptr);
     header->used = 0;
+    std::memset(static_cast<void*>(sinks), 0, sink_bytes());
     std::atomic_ref<std::uint64_t>(header->generation).fetch_add(1, std::memory_order_relaxed);
     LWLockRelease(header->lock);
+}
+
+int LatencyTable::copy_database_sinks(DatabaseSink* out) noexcept {
+    int n = 0;
+    LWLockAcquire(header->lock, LW_SHARED);
+    for (int i = 0; i < database_sinks; ++i)
+        if (sinks[i].used)
+            out[n++] = sinks[i];
+    LWLockRelease(header->lock);
+    return n;
 }
 
 std::uint64_t LatencyTable::generation() noexcept {

@@ -111,6 +111,22 @@ public:
         free_chunk(chunk);
     }
     static std::uint64_t evictions();
+
+    // What evicted entries had counted, per database: their calls, time and
+    // histogram stay in a database's totals, so a per-database counter only
+    // ever grows (until query_latency_reset()). The first database_sinks
+    // databases have one each; any beyond share the sink of InvalidOid.
+    static constexpr int database_sinks = 64;
+    struct DatabaseSink {
+        Oid dbid;
+        bool used;
+        std::uint64_t calls;
+        std::uint64_t total_us;
+        LatencyHistogram histogram;
+    };
+    // Copies the used sinks into `out` (room for database_sinks); returns how many.
+    static int copy_database_sinks(DatabaseSink* out) noexcept;
+
     // The roles that own entries, to settle privileges before reading: a
     // catalog lookup (which may wait on a lock) must not happen under our LWLock.
     static void owners(Vector<Oid>& out);

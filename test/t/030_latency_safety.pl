@@ -110,6 +110,13 @@ is($node->safe_psql('postgres', $long_running), '1',
 my $churned = $node->safe_psql('postgres',
 	"SELECT count(*) FROM hastecrm_perf.query_latency WHERE query LIKE '%AS shape'");
 cmp_ok($churned, '>=', $capacity / 2, "the churn filled the table ($churned of its entries)");
+# The per-database histogram keeps what evicted entries counted: a counter
+# for Prometheus that never goes down while entries come and go.
+my $database_calls = $node->safe_psql('postgres',
+	"SELECT count FROM hastecrm_perf.query_latency_database_buckets()"
+	  . " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'postgres')");
+cmp_ok($database_calls, '>=', 3 * $capacity,
+	"the database's count keeps the evicted entries' calls ($database_calls)");
 ok(wait_for($node, $long_running, '0', 10), 'the long statement ended');
 $long->quit;
 is( $node->safe_psql('postgres',
