@@ -46,35 +46,6 @@ FROM hastecrm_perf.job_log_entries l;
 COMMENT ON VIEW hastecrm_perf.job_log IS
   'History of maintenance jobs that did something, skipped or failed; pruned after hastecrm_perf.job_log_days. Error texts only for superusers and the target''s owner';
 
-CREATE OR REPLACE VIEW hastecrm_perf.jobs AS
-SELECT 'partitions'::text AS kind,
-       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-                p.parent::oid::text) AS target,
-       p.step || ', premake ' || p.premake
-         || coalesce(', retention ' || p.retention || ' (' || p.retention_action || ')', '')
-         AS schedule,
-       p.next_run, p.last_run, p.last_status,
-       CASE WHEN p.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN p.last_error
-            ELSE '<insufficient privilege>' END AS last_error,
-       p.consecutive_failures, p.last_sqlstate
-FROM hastecrm_perf.partition_config p
-LEFT JOIN pg_catalog.pg_class c ON c.oid = p.parent
-LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-UNION ALL
-SELECT 'refresh',
-       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-                r.view::oid::text),
-       'every ' || r.every
-         || CASE r."concurrently" WHEN true THEN ', concurrently' WHEN false THEN ', plain' ELSE '' END
-         || CASE WHEN r.skip_unchanged THEN ', skip unchanged' ELSE '' END,
-       r.next_run, r.last_run, r.last_status,
-       CASE WHEN r.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN r.last_error
-            ELSE '<insufficient privilege>' END,
-       r.consecutive_failures, r.last_sqlstate
-FROM hastecrm_perf.refresh_config r
-LEFT JOIN pg_catalog.pg_class c ON c.oid = r.view
-LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
-
 REVOKE ALL ON hastecrm_perf.job_log_entries, hastecrm_perf.job_log FROM PUBLIC;
 REVOKE ALL ON hastecrm_perf.job_log_entries FROM pg_monitor;
 GRANT SELECT ON hastecrm_perf.job_log TO pg_monitor;
@@ -277,51 +248,6 @@ CREATE TABLE hastecrm_perf.history_state (
 INSERT INTO hastecrm_perf.history_state DEFAULT VALUES;
 COMMENT ON TABLE hastecrm_perf.history_state IS
   'State of the snapshot job: its schedule as the jobs view shows it, the time of the last snapshot written, the day of the last relation sizes, the hour up to which rollups are made';
-
-CREATE OR REPLACE VIEW hastecrm_perf.jobs AS
-SELECT 'partitions'::text AS kind,
-       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-                p.parent::oid::text) AS target,
-       p.step || ', premake ' || p.premake
-         || coalesce(', retention ' || p.retention || ' (' || p.retention_action || ')', '')
-         AS schedule,
-       p.next_run, p.last_run, p.last_status,
-       CASE WHEN p.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN p.last_error
-            ELSE '<insufficient privilege>' END AS last_error,
-       p.consecutive_failures, p.last_sqlstate
-FROM hastecrm_perf.partition_config p
-LEFT JOIN pg_catalog.pg_class c ON c.oid = p.parent
-LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-UNION ALL
-SELECT 'refresh',
-       coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-                r.view::oid::text),
-       'every ' || r.every
-         || CASE r."concurrently" WHEN true THEN ', concurrently' WHEN false THEN ', plain' ELSE '' END
-         || CASE WHEN r.skip_unchanged THEN ', skip unchanged' ELSE '' END,
-       r.next_run, r.last_run, r.last_status,
-       CASE WHEN r.last_error IS NULL OR hastecrm_perf.may_read_job_error(c.relowner) THEN r.last_error
-            ELSE '<insufficient privilege>' END,
-       r.consecutive_failures, r.last_sqlstate
-FROM hastecrm_perf.refresh_config r
-LEFT JOIN pg_catalog.pg_class c ON c.oid = r.view
-LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-UNION ALL
-SELECT 'snapshot', 'history',
-       CASE WHEN pg_catalog.current_setting('hastecrm_perf.history_interval', true) IN ('0', '0s')
-            THEN 'off'
-            ELSE 'every ' || coalesce(pg_catalog.current_setting('hastecrm_perf.history_interval', true), '300s')
-                 || ' in ' || coalesce(nullif(pg_catalog.current_setting('hastecrm_perf.history_database', true), ''),
-                                       'the first of hastecrm_perf.worker_databases')
-       END,
-       s.next_run, s.last_run, s.last_status,
-       -- Its errors may quote any statement's data: superusers only.
-       CASE WHEN s.last_error IS NULL OR hastecrm_perf.may_read_job_error(NULL) THEN s.last_error
-            ELSE '<insufficient privilege>' END,
-       s.consecutive_failures, s.last_sqlstate
-FROM hastecrm_perf.history_state s
--- Shown where the job runs: in the history database.
-WHERE s.last_run IS NOT NULL OR s.next_run IS NOT NULL;
 
 -- Histograms as stored: the sparse encoding of core/histogram_codec.
 CREATE FUNCTION hastecrm_perf.histogram_merge(histograms bytea[])
