@@ -15,7 +15,10 @@ namespace hastecrm_perf::pg {
 
 class RunAs {
 public:
-    RunAs(Oid role, bool restricted) noexcept;
+    // `settings_level` false: for a statement that commits inside (REINDEX
+    // or DROP INDEX CONCURRENTLY), which a nest level cannot span; such a
+    // statement must run no owner code, or sandbox it itself.
+    RunAs(Oid role, bool restricted, bool settings_level = true) noexcept;
     ~RunAs();
     RunAs(const RunAs&) = delete;
     RunAs& operator=(const RunAs&) = delete;

@@ -9,9 +9,11 @@ extern "C" {
 #include "nodes/plannodes.h"
 #include "parser/parser.h"
 #include "tcop/dest.h"
+#include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/snapmgr.h"
 }
 
@@ -71,21 +73,24 @@ void run_top_level_statement(const char* sql, int lock_timeout_ms) {
             statement->utilityStmt = raw->stmt;
             statement->stmt_location = raw->stmt_location;
             statement->stmt_len = raw->stmt_len;
+            // The portal keeps pointing at it across the statement's commits.
+            List* statements = list_make1(statement);
 
             SetCurrentStatementStartTimestamp();
             StartTransactionCommand();
             set_lock_timeout(timeout);
-            PushActiveSnapshot(GetTransactionSnapshot());
-            // As PortalRun does: what the statement allocates outside its
-            // own contexts (its parse state) must outlive its commits.
-            MemoryContextSwitchTo(statement_context);
-            PortalContext = statement_context;
-            ProcessUtility(statement, sql, false, PROCESS_UTILITY_TOPLEVEL, nullptr, nullptr,
-                           None_Receiver, nullptr);
-            PortalContext = saved_portal_context;
-            // The statement popped it if it committed meanwhile.
-            if (ActiveSnapshotSet())
-                PopActiveSnapshot();
+            // Through a portal, as a client's statement runs (exec_simple_query):
+            // the portal stays active across the statement's own commits, and
+            // code the statement runs in between (a sql_drop event trigger)
+            // gets its snapshot from it.
+            Portal portal = CreatePortal("", true, true);
+            portal->visible = false;
+            PortalDefineQuery(portal, nullptr, sql, CreateCommandTag(raw->stmt), statements, nullptr);
+            PortalStart(portal, nullptr, 0, InvalidSnapshot);
+            QueryCompletion completion;
+            InitializeQueryCompletion(&completion);
+            (void) PortalRun(portal, FETCH_ALL, true, true, None_Receiver, None_Receiver, &completion);
+            PortalDrop(portal, false);
             CommitTransactionCommand();
         });
     } catch (...) {

@@ -126,7 +126,8 @@ int drop_leftovers(Oid table, Resource& resource) {
         String detail(concat(resource, {"dropped ", leftover.name,
                                         ", left invalid by an interrupted rebuild"}));
         try {
-            pg::RunAs as_owner(leftover.owner, true);
+            // Commits inside, so no settings level; DROP INDEX runs no owner code.
+            pg::RunAs as_owner(leftover.owner, true, false);
             pg::run_top_level_statement(sql.c_str(), settings::lock_timeout_ms);
             ++dropped;
         } catch (const pg::PgError& error) {
@@ -252,7 +253,10 @@ JobOutcome rebuild_bloated_indexes(const Job& job, pg::Isolation isolation, Reso
         bool window_exceeded = false;
         bool canceled = false;
         try {
-            pg::RunAs as_owner(index->owner, true);
+            // Commits inside, so no settings level here: REINDEX CONCURRENTLY
+            // runs the index's expressions as the table owner in a settings
+            // level of its own (index_concurrently_build, validate_index).
+            pg::RunAs as_owner(index->owner, true, false);
             pg::StatementDeadline deadline(
                 close ? static_cast<int>(std::min<std::int64_t>((*close - started) / 1000 + 1, INT32_MAX))
                       : 0);

@@ -159,7 +159,7 @@ ok(defined poll_within(q{SELECT EXISTS (SELECT FROM hastecrm_perf.job_log j WHER
 	AND j.target = current_database() AND j.finished_at > (SELECT max(finished_at) FROM hastecrm_perf.job_log
 	WHERE target = 'public.shaky_pkey' AND status = 'ok'))
 	AND NOT EXISTS (SELECT FROM pg_index WHERE NOT indisvalid)}, 30), 'no invalid index is left after that run')
-  or diag(sql(q{SELECT string_agg(id || ' ' || target || ' ' || action || ' ' || status, E'\n' ORDER BY id)
+  or diag(sql(q{SELECT string_agg(id || ' ' || target || ' ' || action || ' ' || status || ' ' || coalesce(detail, ''), E'\n' ORDER BY id)
 	FROM hastecrm_perf.job_log WHERE kind = 'reindex'}));
 
 # ---- ANALYZE of what is stale --------------------------------------------
