@@ -305,17 +305,25 @@ RETURNS SETOF record
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH oldest AS (SELECT min(h.snapshot_at) AS at FROM hastecrm_perf.statement_history h),
+  -- The oldest snapshot kept: an ordered scan of the partitions that stops in
+  -- the first non-empty one (min() would read them all).
+  WITH oldest AS (SELECT (SELECT h.snapshot_at FROM hastecrm_perf.statement_history h
+                          ORDER BY h.snapshot_at LIMIT 1) AS at),
   parts AS (
     SELECT h.userid, h.dbid, h.queryid, 1 AS snapshots, h.calls, h.errors, h.rows, h.total_ms,
            h.max_ms, h.histogram, h.snapshot_at AS at
     FROM hastecrm_perf.statement_history h
+    -- The bounds again, as comparisons: partition pruning cannot use <@.
     WHERE h.snapshot_at <@ during
+      AND h.snapshot_at >= coalesce(lower(during), '-infinity')
+      AND h.snapshot_at <= coalesce(upper(during), 'infinity')
     UNION ALL
     SELECT r.userid, r.dbid, r.queryid, r.snapshots, r.calls, r.errors, r.rows, r.total_ms,
            r.max_ms, r.histogram, r.hour
     FROM hastecrm_perf.statement_history_hourly r, oldest
-    WHERE r.hour <@ during AND (oldest.at IS NULL OR r.hour + interval '1 hour' <= oldest.at))
+    WHERE r.hour <@ during
+      AND r.hour >= coalesce(lower(during), '-infinity') AND r.hour <= coalesce(upper(during), 'infinity')
+      AND (oldest.at IS NULL OR r.hour + interval '1 hour' <= oldest.at))
   SELECT p.userid, p.dbid, p.queryid, sum(p.snapshots)::bigint, sum(p.calls)::bigint,
          sum(p.errors)::bigint, sum(p.rows)::bigint, sum(p.total_ms), max(p.max_ms),
          hastecrm_perf.histogram_merge(array_agg(p.histogram)), min(p.at), max(p.at)

@@ -173,7 +173,12 @@ private:
         bool snapshots = false;
         if (history_) {
             isolated([&] {
-                snapshots = run("SELECT 1 FROM hastecrm_perf.query_latency_between(pg_catalog.tstzrange($1, $2)) LIMIT 1") > 0;
+                // A snapshot (or an hourly rollup) in the window: a look at the
+                // tables, not a merge of the whole window.
+                snapshots = run("SELECT 1 FROM hastecrm_perf.statement_history h "
+                                "WHERE h.snapshot_at >= $1 AND h.snapshot_at <= $2 "
+                                "UNION ALL SELECT 1 FROM hastecrm_perf.statement_history_hourly r "
+                                "WHERE r.hour >= $1 AND r.hour <= $2 LIMIT 1") > 0;
             });
         }
         const char* source = snapshots ? "hastecrm_perf.query_latency_between(during)"
@@ -199,23 +204,23 @@ private:
 
         writer_.begin_section("slowest", "Slowest statements", source);
         isolated([&] {
-            String sql = concat(resource_, {
-                "SELECT count(*)::float8, coalesce(sum(l.calls), 0)::float8, coalesce(sum(l.total_ms), 0)::float8 FROM ",
-                from});
-            run(sql.c_str());
-            writer_.figure("statements", view(format_count(number(spi_, 0, 1), resource_)));
-            writer_.figure("calls", view(format_count(number(spi_, 0, 2), resource_)));
-            writer_.figure("time in statements", view(format_milliseconds(number(spi_, 0, 3), resource_)));
-            sql = concat(resource_, {
-                "SELECT l.total_ms::float8, l.queryid, l.calls, l.total_ms, l.mean_ms, l.p50_ms, l.p95_ms, "
-                "l.p99_ms, l.rows, l.query FROM ", from,
-                " ORDER BY l.total_ms DESC, l.queryid LIMIT 25"});
+            // One pass over the window: the totals ride along with the top 25.
+            const String sql = concat(resource_, {
+                "SELECT t.total_ms::float8, t.queryid, t.calls, t.total_ms, t.mean_ms, t.p50_ms, t.p95_ms, "
+                "t.p99_ms, t.rows, t.query, t.n, t.all_calls, t.all_ms FROM (SELECT l.*, "
+                "count(*) OVER ()::float8 AS n, coalesce(sum(l.calls) OVER (), 0)::float8 AS all_calls, "
+                "coalesce(sum(l.total_ms) OVER (), 0)::float8 AS all_ms FROM ", from,
+                ") t ORDER BY t.total_ms DESC, t.queryid LIMIT 25"});
             const std::uint64_t rows = run(sql.c_str());
+            writer_.figure("statements", view(format_count(rows ? number(spi_, 0, 11) : 0.0, resource_)));
+            writer_.figure("calls", view(format_count(rows ? number(spi_, 0, 12) : 0.0, resource_)));
+            writer_.figure("time in statements",
+                           view(format_milliseconds(rows ? number(spi_, 0, 13) : 0.0, resource_)));
             if (rows == 0) {
                 writer_.note(NoteKind::info, "No statement of this database ran in this window.");
                 return;
             }
-            Table table = result_table(resource_, 2);
+            Table table = result_table(resource_, 2, 3);
             Vector<Bar> bars(&resource_);
             Vector<String> labels(&resource_);
             const std::size_t query = table.names.size() - 1;

@@ -25,13 +25,14 @@ bool numeric_type(Oid type) {
 
 }  // namespace
 
-Table result_table(Resource& resource, int first_column) {
+Table result_table(Resource& resource, int first_column, int trailing) {
     Table table(resource);
     SPITupleTable* const result = SPI_tuptable;
     if (result == nullptr)
         return table;
     const TupleDesc description = result->tupdesc;
-    for (int c = first_column; c <= description->natts; ++c) {
+    const int last = description->natts - trailing;
+    for (int c = first_column; c <= last; ++c) {
         const Form_pg_attribute attribute = TupleDescAttr(description, c - 1);
         const char* name = NameStr(attribute->attname);
         table.names.emplace_back(name);
@@ -43,7 +44,7 @@ Table result_table(Resource& resource, int first_column) {
     const std::uint64_t rows = SPI_processed;
     table.cells.reserve(rows * table.names.size());
     for (std::uint64_t r = 0; r < rows; ++r) {
-        for (int c = first_column; c <= description->natts; ++c) {
+        for (int c = first_column; c <= last; ++c) {
             const char* text = pg::call([&] { return SPI_getvalue(result->vals[r], description, c); });
             table.nulls.push_back(text == nullptr);
             table.cells.emplace_back(text == nullptr ? "" : text);

@@ -8,6 +8,7 @@
 namespace hastecrm_perf::reports {
 
 // The rows of the last SPI result, from `first_column` (1-based) on.
-Table result_table(Resource& resource, int first_column = 1);
+// Columns first_column .. the last but `trailing` (1-based) of the last SPI result.
+Table result_table(Resource& resource, int first_column = 1, int trailing = 0);
 
 }  // namespace hastecrm_perf::reports
