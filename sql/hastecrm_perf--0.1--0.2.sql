@@ -777,6 +777,46 @@ GRANT SELECT ON hastecrm_perf.metrics_database_latency, hastecrm_perf.metrics_la
     hastecrm_perf.metrics_locks, hastecrm_perf.metrics_jobs, hastecrm_perf.metrics_partitions,
     hastecrm_perf.metrics_health, hastecrm_perf.metrics_history TO pg_monitor;
 
+-- Every scalar metric above in one long view: a name in base units, the
+-- database, one text label, the value. (The histograms, being arrays, are
+-- read from metrics_database_latency and query_latency_buckets_top().)
+CREATE VIEW hastecrm_perf.metrics AS
+SELECT 'latency_seconds_count'::text AS metric, l.datname, ''::text AS label, l.count::float8 AS value
+FROM hastecrm_perf.metrics_database_latency l
+UNION ALL
+SELECT 'latency_seconds_sum', l.datname, '', l.sum_seconds FROM hastecrm_perf.metrics_database_latency l
+UNION ALL
+SELECT m.metric, pg_catalog.current_database()::text, '', m.value
+FROM hastecrm_perf.metrics_latency_table t,
+     LATERAL (VALUES ('latency_table_statements', t.statements::float8),
+                     ('latency_table_capacity', t.capacity::float8),
+                     ('latency_table_evictions_total', t.evictions_total::float8)) AS m(metric, value)
+UNION ALL
+SELECT m.metric, pg_catalog.current_database()::text, '', m.value
+FROM hastecrm_perf.metrics_locks k,
+     LATERAL (VALUES ('lock_waiters', k.waiters::float8), ('lock_root_blockers', k.root_blockers::float8),
+                     ('lock_oldest_wait_seconds', k.oldest_wait_seconds)) AS m(metric, value)
+UNION ALL
+SELECT m.metric, j.datname, 'kind=' || j.kind, m.value
+FROM hastecrm_perf.metrics_jobs j,
+     LATERAL (VALUES ('jobs', j.jobs::float8), ('jobs_failing', j.failing::float8),
+                     ('jobs_max_consecutive_failures', j.max_consecutive_failures::float8),
+                     ('job_failures_last_hour', j.failures_last_hour::float8)) AS m(metric, value)
+UNION ALL
+SELECT 'partitions_missing_ahead', pg_catalog.current_database()::text, 'parent=' || p.parent, p.missing_ahead::float8
+FROM hastecrm_perf.metrics_partitions p
+UNION ALL
+SELECT 'health_findings', pg_catalog.current_database()::text,
+       'check=' || h."check" || ',severity=' || h.severity, h.findings::float8
+FROM hastecrm_perf.metrics_health h
+UNION ALL
+SELECT 'history_last_snapshot_age_seconds', h.datname, '', h.last_snapshot_age_seconds
+FROM hastecrm_perf.metrics_history h;
+COMMENT ON VIEW hastecrm_perf.metrics IS
+  'Every scalar metric of the metrics_* views in one place: metric (base units: seconds, counts), datname, one text label (kind=, parent=, check=...,severity=), value';
+REVOKE ALL ON hastecrm_perf.metrics FROM PUBLIC;
+GRANT SELECT ON hastecrm_perf.metrics TO pg_monitor;
+
 -- (end of metrics)
 
 

@@ -252,6 +252,23 @@ SELECT (SELECT count(*) > 0 FROM hastecrm_perf.query_latency_buckets()) AS bucke
 RESET ROLE;
 DROP ROLE metrics_plain, metrics_monitor;
 
+-- The long view holds every scalar family, with finite values; the lock
+-- figures agree with metrics_locks; a plain role may not read it.
+SELECT metric, count(*) > 0 AS present, bool_and(value = value AND value < 'infinity') AS finite
+FROM hastecrm_perf.metrics
+WHERE metric IN ('latency_seconds_count', 'latency_seconds_sum', 'latency_table_capacity',
+                 'lock_waiters', 'lock_oldest_wait_seconds', 'jobs', 'partitions_missing_ahead')
+GROUP BY metric ORDER BY metric;
+SELECT (SELECT value FROM hastecrm_perf.metrics WHERE metric = 'lock_waiters')
+       = (SELECT waiters FROM hastecrm_perf.metrics_locks) AS waiters_agree,
+       (SELECT count(*) FROM hastecrm_perf.metrics WHERE metric = 'partitions_missing_ahead')
+       = (SELECT count(*) FROM hastecrm_perf.metrics_partitions) AS one_per_parent;
+CREATE ROLE metrics_nobody;
+SET ROLE metrics_nobody;
+SELECT count(*) FROM hastecrm_perf.metrics;
+RESET ROLE;
+DROP ROLE metrics_nobody;
+
 SELECT hastecrm_perf.unmanage_partitions('metrics_events');
 SELECT hastecrm_perf.unmanage_partitions('metrics_days');
 DROP TABLE metrics_events, metrics_days;

@@ -245,7 +245,9 @@ for my $sql ('SELECT * FROM hastecrm_perf.query_latency',
 	'SELECT * FROM hastecrm_perf.slow_queries()',
 	'SELECT * FROM hastecrm_perf.slow_queries(0)',
 	'SELECT * FROM hastecrm_perf.n_plus_one',
-	'SELECT * FROM hastecrm_perf.query_histogram(1)')
+	'SELECT * FROM hastecrm_perf.query_histogram(1)',
+	'SELECT * FROM hastecrm_perf.query_plans',
+	'SELECT * FROM hastecrm_perf.index_advice()')
 {
 	my ($rc, $err) = psql_error($plain, $sql);
 	isnt($rc, 0, "without preloading: $sql fails");
