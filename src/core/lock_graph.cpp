@@ -10,24 +10,33 @@ namespace {
 constexpr int unreached = std::numeric_limits<int>::max();
 constexpr std::size_t not_queued = std::numeric_limits<std::size_t>::max();
 
+bool valid_mode(int mode) { return mode > 0 && mode < max_lock_modes; }
+
 struct Wait {
     int lock;
     int member;
 };
 
+// A row-lock queue of n makes n²/2 edges (the k-th waiter is blocked by
+// everyone ahead), so every pass over the edges counts: edges are built by
+// merging sorted lists, an acyclic graph (the usual case: the deadlock
+// detector breaks cycles within deadlock_timeout) is placed in one
+// topological pass, and the inner loops run over raw pointers.
 class ForestBuilder {
 public:
     ForestBuilder(const Vector<AwaitedLock>& locks, Resource& resource)
         : locks_(locks), resource_(resource), pids_(&resource), blockers_(&resource),
           waiters_(&resource), waits_(&resource), depth_(&resource), parent_(&resource),
           cyclic_root_(&resource), component_(&resource), blocking_count_(&resource),
-          member_node_(&resource), by_node_(&resource), positions_(&resource),
-          candidates_(&resource), queue_order_(&resource) {}
+          member_node_(&resource), positions_(&resource), queue_order_(&resource),
+          by_position_(&resource), holders_(&resource), ahead_(&resource) {}
 
     Vector<ForestNode> build() {
         collect_nodes();
         collect_edges();
-        place_in_trees();
+        index_waiters();
+        if (!place_acyclic())
+            place_with_cycles();
         count_blocked();
         return emit();
     }
@@ -59,21 +68,13 @@ private:
 
     void collect_edges() {
         Vector<bool> needs_sort(pids_.size(), false, &resource_);
-        for (int l = 0; l < static_cast<int>(locks_.size()); ++l) {
-            const AwaitedLock& lock = locks_[l];
-            index_members(lock);
-            for (int m = 0; m < static_cast<int>(lock.members.size()); ++m) {
-                const LockMember& waiter = lock.members[m];
-                if (waiter.wait_mode <= 0 || waiter.wait_mode >= max_lock_modes)
-                    continue;
-                const int node = member_node_[m];
-                // Blockers from one lock arrive in node order; a second lock
-                // (a lock group waiting twice) needs a merge.
-                needs_sort[node] = needs_sort[node] || !blockers_[node].empty();
-                remember_wait(node, waiter, Wait{l, m});
-                add_blockers(lock, waiter, static_cast<std::size_t>(m), node);
-            }
+        for (int mode = 0; mode < max_lock_modes; ++mode) {
+            holders_.emplace_back();
+            ahead_.emplace_back();
         }
+        for (int l = 0; l < static_cast<int>(locks_.size()); ++l)
+            add_lock_edges(l, needs_sort);
+        // A node that waits twice (a lock group) has two merged lists to unite.
         for (std::size_t v = 0; v < blockers_.size(); ++v) {
             if (!needs_sort[v])
                 continue;
@@ -81,10 +82,116 @@ private:
             std::sort(list.begin(), list.end());
             list.erase(std::unique(list.begin(), list.end()), list.end());
         }
-        // Each waiters_ list sized first, then filled in place: a row-lock
-        // queue of n makes n²/2 edges, and growing vectors edge by edge costs
-        // more than the rest of the graph. Visiting waiters in ascending order
-        // keeps each list sorted.
+    }
+
+    // A waiter in mode M is blocked by the members holding a mode M conflicts
+    // with (holders_[M], fixed for the lock) and by the members queued ahead
+    // of it requesting such a mode (ahead_[M], growing as the queue is walked
+    // front to back): its blockers are the merge of two sorted node lists.
+    void add_lock_edges(int l, Vector<bool>& needs_sort) {
+        const AwaitedLock& lock = locks_[l];
+        index_members(lock);
+        const std::size_t count = lock.members.size();
+        for (std::size_t m = 0; m < count; ++m)
+            if (valid_mode(lock.members[m].wait_mode))
+                remember_wait(member_node_[m], lock.members[m], Wait{l, static_cast<int>(m)});
+
+        std::uint32_t requested = 0;  // modes some member waits for
+        for (const LockMember& member : lock.members)
+            if (valid_mode(member.wait_mode))
+                requested |= 1u << member.wait_mode;
+        for (int mode = 1; mode < max_lock_modes; ++mode) {
+            if ((requested & (1u << mode)) == 0)
+                continue;
+            Vector<int>& holders = holders_[mode];
+            holders.clear();
+            for (std::size_t m = 0; m < count; ++m)
+                if ((lock.conflicts[mode] & lock.members[m].hold_mask) != 0)
+                    holders.push_back(member_node_[m]);
+            std::sort(holders.begin(), holders.end());
+            holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+            ahead_[mode].clear();
+        }
+
+        for (const int m : by_position_) {
+            const LockMember& waiter = lock.members[m];
+            const int mode = waiter.wait_mode;
+            const int node = member_node_[m];
+            // Blockers from one lock arrive sorted; a second wait of the same
+            // node (a lock group) needs a merge.
+            needs_sort[node] = needs_sort[node] || !blockers_[node].empty();
+            append_merged(blockers_[node], holders_[mode], ahead_[mode], node);
+            if (positions_[m] == not_queued)
+                continue;  // never ahead of anyone
+            for (int other = 1; other < max_lock_modes; ++other)
+                if ((requested & (1u << other)) != 0 && (lock.conflicts[other] & (1u << mode)) != 0)
+                    insert_sorted(ahead_[other], node);
+        }
+    }
+
+    // Appends the union of two sorted lists to `out`, without `own` (a
+    // backend never blocks itself or its own lock group).
+    static void append_merged(Vector<int>& out, const Vector<int>& a, const Vector<int>& b, int own) {
+        const std::size_t start = out.size();
+        out.resize(start + a.size() + b.size());
+        int* const first = out.data() + start;
+        int* to = first;
+        const int *x = a.data(), *x_end = x + a.size(), *y = b.data(), *y_end = y + b.size();
+        while (x != x_end || y != y_end) {
+            int next;
+            if (y == y_end || (x != x_end && *x < *y))
+                next = *x++;
+            else if (x == x_end || *y < *x)
+                next = *y++;
+            else
+                next = (++x, *y++);
+            if (next != own)
+                *to++ = next;
+        }
+        out.resize(start + static_cast<std::size_t>(to - first));
+    }
+
+    static void insert_sorted(Vector<int>& list, int node) {
+        const auto at = std::lower_bound(list.begin(), list.end(), node);
+        if (at == list.end() || *at != node)
+            list.insert(at, node);
+    }
+
+    // A group reports the leader's own wait when the leader waits.
+    void remember_wait(int node, const LockMember& waiter, Wait wait) {
+        Wait& current = waits_[node];
+        if (current.lock < 0 || waiter.pid == waiter.leader_pid)
+            current = wait;
+    }
+
+    // Per member of the lock: its node and its place in the wait queue; the
+    // waiting members in queue order (any not in the queue last).
+    void index_members(const AwaitedLock& lock) {
+        const std::size_t count = lock.members.size();
+        member_node_.clear();
+        for (const LockMember& member : lock.members)
+            member_node_.push_back(node_of(member.leader_pid));
+        queue_order_.clear();
+        for (std::size_t q = 0; q < lock.wait_queue.size(); ++q)
+            queue_order_.push_back({lock.wait_queue[q], q});
+        std::sort(queue_order_.begin(), queue_order_.end());
+        positions_.assign(count, not_queued);
+        by_position_.clear();
+        for (std::size_t m = 0; m < count; ++m) {
+            const auto it = std::lower_bound(queue_order_.begin(), queue_order_.end(),
+                                             std::pair<std::int32_t, std::size_t>{lock.members[m].pid, 0});
+            if (it != queue_order_.end() && it->first == lock.members[m].pid)
+                positions_[m] = it->second;
+            if (valid_mode(lock.members[m].wait_mode))
+                by_position_.push_back(static_cast<int>(m));
+        }
+        std::stable_sort(by_position_.begin(), by_position_.end(),
+                         [this](int a, int b) { return positions_[a] < positions_[b]; });
+    }
+
+    // Each waiters_ list sized first, then filled in place; visiting waiters
+    // in ascending order keeps each list sorted.
+    void index_waiters() {
         const std::size_t n = blockers_.size();
         Vector<int> filled(n, 0, &resource_);
         for (std::size_t v = 0; v < n; ++v)
@@ -99,86 +206,67 @@ private:
                 waiters_[b][filled[b]++] = v;
     }
 
-    // A group reports the leader's own wait when the leader waits.
-    void remember_wait(int node, const LockMember& waiter, Wait wait) {
-        Wait& current = waits_[node];
-        if (current.lock < 0 || waiter.pid == waiter.leader_pid)
-            current = wait;
-    }
-
-    void add_blockers(const AwaitedLock& lock, const LockMember& waiter, std::size_t waiter_index,
-                      int node) {
-        const std::uint32_t conflicts = lock.conflicts[waiter.wait_mode];
-        const std::size_t waiter_position = positions_[waiter_index];
-        // Written in place into room for every member, then cut to size.
-        Vector<int>& blockers = blockers_[node];
-        const std::size_t start = blockers.size();
-        blockers.resize(start + lock.members.size());
-        int* const first = blockers.data() + start;
-        int* out = first;
-        const int own_node = member_node_[waiter_index];
-        for (const Candidate& other : candidates_) {
-            if (other.node == own_node)
-                continue;  // itself, or its own lock group
-            const bool blocks = (conflicts & other.hold_mask) != 0 ||
-                                ((conflicts & other.wait_bit) != 0 && other.position < waiter_position);
-            // Candidates come in node order: a lock group's members are adjacent.
-            if (blocks && (out == first || out[-1] != other.node))
-                *out++ = other.node;
-        }
-        blockers.resize(start + static_cast<std::size_t>(out - first));
-    }
-
-    // Per member of the lock: its node, its place in the wait queue (not
-    // queued: last, so the soft-block test is one comparison), and the members
-    // in node order (so each waiter's blockers come out sorted and distinct).
-    void index_members(const AwaitedLock& lock) {
-        const std::size_t count = lock.members.size();
-        member_node_.clear();
-        by_node_.clear();
-        for (std::size_t m = 0; m < count; ++m) {
-            member_node_.push_back(node_of(lock.members[m].leader_pid));
-            by_node_.push_back(static_cast<int>(m));
-        }
-        std::sort(by_node_.begin(), by_node_.end(),
-                  [this](int a, int b) { return member_node_[a] < member_node_[b]; });
-        positions_.assign(count, not_queued);
-        queue_order_.clear();
-        for (std::size_t q = 0; q < lock.wait_queue.size(); ++q)
-            queue_order_.push_back({lock.wait_queue[q], q});
-        std::sort(queue_order_.begin(), queue_order_.end());
-        for (std::size_t m = 0; m < count; ++m) {
-            const auto it = std::lower_bound(queue_order_.begin(), queue_order_.end(),
-                                             std::pair<std::int32_t, std::size_t>{lock.members[m].pid, 0});
-            if (it != queue_order_.end() && it->first == lock.members[m].pid)
-                positions_[m] = it->second;
-        }
-        // What the blocker test reads of each member, contiguous and in node order.
-        candidates_.clear();
-        candidates_.reserve(count);
-        for (int m : by_node_) {
-            const LockMember& member = lock.members[m];
-            const bool waits = member.wait_mode > 0 && member.wait_mode < max_lock_modes;
-            candidates_.push_back(Candidate{member_node_[m], member.hold_mask,
-                                            waits ? 1u << member.wait_mode : 0u, positions_[m]});
-        }
-    }
-
     // --- trees: depth from the nearest root, parent of least depth ------------
 
-    void place_in_trees() {
+    // Without cycles, nodes in topological order (blockers first) get their
+    // depth and parent from their blockers in one pass. Returns false, having
+    // placed nothing, when there is a cycle.
+    bool place_acyclic() {
         const int n = static_cast<int>(pids_.size());
-        depth_.assign(n, unreached);
+        Vector<int> pending(n, 0, &resource_);  // blockers not yet ordered
+        Vector<int> order(&resource_);
+        order.reserve(n);
+        for (int v = 0; v < n; ++v) {
+            pending[v] = static_cast<int>(blockers_[v].size());
+            if (pending[v] == 0)
+                order.push_back(v);
+        }
+        for (std::size_t head = 0; head < order.size(); ++head)
+            for (int w : waiters_[order[head]])
+                if (--pending[w] == 0)
+                    order.push_back(w);
+        if (static_cast<int>(order.size()) < n)
+            return false;
+
+        depth_.assign(n, 0);
         parent_.assign(n, -1);
         cyclic_root_.assign(n, false);
-        Vector<int> sources(&resource_);
+        int* const depth = depth_.data();
+        for (int v : order)
+            choose_parent(v, depth);
+        // Every edge leads from a component to a lower-numbered one (see count_blocked).
+        component_.resize(n);
+        for (int i = 0; i < n; ++i)
+            component_[order[i]] = n - 1 - i;
+        components_ = n;
+        return true;
+    }
+
+    // The blocker of least depth, lowest pid on ties (blockers ascend by pid).
+    void choose_parent(int v, int* depth) {
+        const Vector<int>& blockers = blockers_[v];
+        if (blockers.empty())
+            return;
+        int best = blockers[0];
+        for (int b : blockers)
+            if (depth[b] < depth[best])
+                best = b;
+        parent_[v] = best;
+        depth[v] = depth[best] + 1;
+    }
+
+    // With cycles: what no root reaches hangs from a cycle, and each cycle
+    // that nothing else blocks is rooted at its lowest pid. Depth is then the
+    // distance from the nearest root of either kind.
+    void place_with_cycles() {
+        const int n = static_cast<int>(pids_.size());
+        cyclic_root_.assign(n, false);
+        Vector<int> roots(&resource_);
         for (int v = 0; v < n; ++v)
             if (blockers_[v].empty())
-                sources.push_back(v);
-        breadth_first(sources);
+                roots.push_back(v);
+        breadth_first(roots);
 
-        // What no root reaches hangs from a cycle: each cycle that nothing else
-        // blocks is rooted at its lowest pid.
         find_components();
         Vector<int> lowest(components_, -1, &resource_);
         Vector<bool> blocked_from_outside(components_, false, &resource_);
@@ -190,19 +278,28 @@ private:
                 if (component_[b] != c)
                     blocked_from_outside[c] = true;
         }
-        sources.clear();
+        bool any = false;
         for (int c = 0; c < components_; ++c) {
             const int v = lowest[c];
             if (depth_[v] != unreached || blocked_from_outside[c])
                 continue;
-            sources.push_back(v);
+            roots.push_back(v);
             cyclic_root_[v] = true;
+            any = true;
         }
-        std::sort(sources.begin(), sources.end());
-        breadth_first(sources);
+        if (any) {
+            std::sort(roots.begin(), roots.end());
+            breadth_first(roots);
+        }
+        parent_.assign(n, -1);
+        int* const depth = depth_.data();
+        for (int v = 0; v < n; ++v)
+            if (depth[v] != 0)
+                choose_parent(v, depth);  // keeps the search's distance
     }
 
     void breadth_first(const Vector<int>& sources) {
+        depth_.assign(pids_.size(), unreached);
         Vector<int> frontier(&resource_);
         for (int s : sources) {
             depth_[s] = 0;
@@ -216,14 +313,6 @@ private:
                 depth_[w] = depth_[u] + 1;
                 frontier.push_back(w);
             }
-        }
-        // Parent: the blocker of least depth, lowest pid on ties.
-        for (int v : frontier) {
-            if (depth_[v] == 0)
-                continue;
-            for (int b : blockers_[v])
-                if (parent_[v] < 0 || depth_[b] < depth_[parent_[v]])
-                    parent_[v] = b;
         }
     }
 
@@ -278,42 +367,47 @@ private:
 
     // --- blocking_count: everything reachable, through component bitsets -----
 
+    // closure[c]: the nodes of component c and of every component downstream.
+    // Lower-numbered components are downstream, so they are complete first.
     void count_blocked() {
         const int n = static_cast<int>(pids_.size());
         const std::size_t words = (static_cast<std::size_t>(n) + 63) / 64;
-        Vector<Vector<std::uint64_t>> reach(&resource_);
-        Vector<int> size(components_, 0, &resource_);
-        Vector<Vector<int>> members(&resource_);
-        for (int c = 0; c < components_; ++c) {
-            reach.emplace_back().assign(words, 0);
-            members.emplace_back();
+        Vector<std::uint64_t> closure(components_ * words, 0, &resource_);
+        // Nodes grouped by component (a counting sort).
+        Vector<int> first(components_ + 1, 0, &resource_);
+        for (int v = 0; v < n; ++v)
+            ++first[component_[v] + 1];
+        for (int c = 0; c < components_; ++c)
+            first[c + 1] += first[c];
+        Vector<int> members(n, 0, &resource_);
+        {
+            Vector<int> next(first.begin(), first.end() - 1, &resource_);
+            for (int v = 0; v < n; ++v)
+                members[next[component_[v]]++] = v;
         }
-        for (int v = 0; v < n; ++v) {
-            members[component_[v]].push_back(v);
-            ++size[component_[v]];
-        }
-        // Lower-numbered components are downstream: they are complete first.
-        // (Raw pointers: this runs once per edge, n²/2 of them in a row-lock queue.)
+        const int* const component = component_.data();
         for (int c = 0; c < components_; ++c) {
-            std::uint64_t* const into = reach[c].data();
-            for (int v : members[c]) {
-                for (int w : waiters_[v]) {
-                    const int d = component_[w];
+            std::uint64_t* const into = closure.data() + c * words;
+            for (int i = first[c]; i < first[c + 1]; ++i) {
+                const int v = members[i];
+                into[v / 64] |= std::uint64_t{1} << (v % 64);
+                const Vector<int>& waiters = waiters_[v];
+                for (const int* w = waiters.data(), *end = w + waiters.size(); w != end; ++w) {
+                    const int d = component[*w];
                     if (d == c)
                         continue;
-                    const std::uint64_t* const from = reach[d].data();
-                    for (std::size_t i = 0; i < words; ++i)
-                        into[i] |= from[i];
-                    for (int u : members[d])
-                        into[u / 64] |= std::uint64_t{1} << (u % 64);
+                    const std::uint64_t* const from = closure.data() + d * words;
+                    for (std::size_t k = 0; k < words; ++k)
+                        into[k] |= from[k];
                 }
             }
         }
         blocking_count_.assign(n, 0);
         for (int v = 0; v < n; ++v) {
-            int count = size[component_[v]] - 1;  // the rest of its own cycle
-            for (std::uint64_t word : reach[component_[v]])
-                count += __builtin_popcountll(word);
+            int count = -1;  // not itself
+            const std::uint64_t* const bits = closure.data() + component[v] * words;
+            for (std::size_t k = 0; k < words; ++k)
+                count += __builtin_popcountll(bits[k]);
             blocking_count_[v] = count;
         }
     }
@@ -362,11 +456,12 @@ private:
         // Each node is emitted once and its blockers are not needed after:
         // the list moves over and its node numbers become pids in place.
         out.blocked_by = std::move(blockers_[v]);
+        const std::int32_t* const pids = pids_.data();
         for (std::int32_t& b : out.blocked_by)
-            b = pids_[b];
+            b = pids[b];
         out.chain.reserve(chain.size());
         for (int c : chain)
-            out.chain.push_back(pids_[c]);
+            out.chain.push_back(pids[c]);
         return out;
     }
 
@@ -384,16 +479,12 @@ private:
     Vector<int> blocking_count_;
     // Per member of the lock being read (see index_members).
     Vector<int> member_node_;
-    Vector<int> by_node_;
     Vector<std::size_t> positions_;
-    struct Candidate {
-        int node;
-        std::uint32_t hold_mask;
-        std::uint32_t wait_bit;  // 1 << the mode it waits for; 0 when not waiting
-        std::size_t position;    // in the wait queue; not_queued if not in it
-    };
-    Vector<Candidate> candidates_;
     Vector<std::pair<std::int32_t, std::size_t>> queue_order_;
+    Vector<int> by_position_;
+    // Per requested mode of that lock (see add_lock_edges).
+    Vector<Vector<int>> holders_;
+    Vector<Vector<int>> ahead_;
 };
 
 }  // namespace

@@ -17,13 +17,18 @@ SetResult::SetResult(FunctionCallInfo fcinfo)
     columns_ = info_->setDesc->natts;
 }
 
-void SetResult::put(std::span<const Datum> values, std::span<const bool> nulls) {
-    if (values.size() != static_cast<size_t>(columns_) || nulls.size() != values.size())
+void SetResult::check_width(std::size_t values, std::size_t nulls) const {
+    if (values != static_cast<size_t>(columns_) || nulls != values)
         throw Error(ERRCODE_INTERNAL_ERROR, "row does not match the function's result type");
-    call([&] {
-        tuplestore_putvalues(info_->setResult, info_->setDesc, const_cast<Datum*>(values.data()),
-                             const_cast<bool*>(nulls.data()));
-    });
+}
+
+void SetResult::store(Datum* values, bool* nulls) {
+    tuplestore_putvalues(info_->setResult, info_->setDesc, values, nulls);
+}
+
+void SetResult::put(std::span<const Datum> values, std::span<const bool> nulls) {
+    check_width(values.size(), nulls.size());
+    call([&] { store(const_cast<Datum*>(values.data()), const_cast<bool*>(nulls.data())); });
 }
 
 Datum text_datum(std::string_view text) {

@@ -6,6 +6,8 @@
 #include <span>
 #include <string_view>
 
+#include "pg/call.hpp"
+
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
@@ -24,7 +26,23 @@ public:
     // One row; `values` and `nulls` hold columns() entries.
     void put(std::span<const Datum> values, std::span<const bool> nulls);
 
+    // One row built by fill(values, nulls) and stored, both under a single
+    // error wrapper: for rows of many allocated datums, where a wrapper per
+    // datum would cost more than the datum. fill may call PostgreSQL and so
+    // must hold no objects with destructors (see pg/call.hpp).
+    template <typename Fill>
+    void put_built(std::span<Datum> values, std::span<bool> nulls, Fill&& fill) {
+        check_width(values.size(), nulls.size());
+        call([&] {
+            fill(values.data(), nulls.data());
+            store(values.data(), nulls.data());
+        });
+    }
+
 private:
+    void check_width(std::size_t values, std::size_t nulls) const;
+    void store(Datum* values, bool* nulls);  // raw: inside call()
+
     ReturnSetInfo* info_;
     int columns_;
 };

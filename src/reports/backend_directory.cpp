@@ -6,10 +6,10 @@
 #include <netdb.h>
 
 #include "pg/call.hpp"
-#include "pg/set_result.hpp"
 
 extern "C" {
 #include "common/ip.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
@@ -96,30 +96,23 @@ BackendDirectory::BackendDirectory(const ProcTable& procs, std::span<const std::
     }
 }
 
-const BackendDirectory::Entry* BackendDirectory::entry(std::int32_t pid) const {
+const BackendDirectory::Entry* BackendDirectory::find(std::int32_t pid) const {
     auto it = std::lower_bound(entries_.begin(), entries_.end(), pid,
                                [](const Entry& e, std::int32_t p) { return e.status.st_procpid < p; });
     return it != entries_.end() && it->status.st_procpid == pid ? &*it : nullptr;
-}
-
-const PgBackendStatus* BackendDirectory::find(std::int32_t pid) const {
-    const Entry* e = entry(pid);
-    return e != nullptr ? &e->status : nullptr;
 }
 
 bool BackendDirectory::may_see(const PgBackendStatus& backend) const {
     return visibility_.may_see(backend.st_userid);
 }
 
-WaitEvent BackendDirectory::wait_event(std::int32_t pid) const {
-    const Entry* e = entry(pid);
-    if (e == nullptr)
-        return WaitEvent{nullptr, nullptr};
-    const volatile PGPROC* proc = e->proc;
-    if (proc->pid != pid)
+WaitEvent BackendDirectory::wait_event(const Entry& backend) {
+    const volatile PGPROC* proc = backend.proc;
+    if (proc->pid != backend.status.st_procpid)
         return WaitEvent{nullptr, nullptr};  // it has exited since
+    // Both only look the event up in static tables: they cannot raise.
     const uint32 raw = proc->wait_event_info;
-    return pg::call([raw] { return WaitEvent{pgstat_get_wait_event_type(raw), pgstat_get_wait_event(raw)}; });
+    return WaitEvent{pgstat_get_wait_event_type(raw), pgstat_get_wait_event(raw)};
 }
 
 const char* backend_state_name(BackendState state) {
@@ -141,30 +134,29 @@ Datum backend_client_addr(const PgBackendStatus& backend, bool* is_null) {
     *is_null = true;
     if (family != AF_INET && family != AF_INET6)
         return Datum(0);  // a Unix socket or a background process
-    return pg::call([&]() -> Datum {
-        char host[NI_MAXHOST];
-        if (pg_getnameinfo_all(&client.addr, client.salen, host, sizeof host, nullptr, 0,
-                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-            return Datum(0);
-        clean_ipv6_addr(family, host);
-        *is_null = false;
-        return DirectFunctionCall1(inet_in, CStringGetDatum(host));
-    });
+    char host[NI_MAXHOST];
+    if (pg_getnameinfo_all(&client.addr, client.salen, host, sizeof host, nullptr, 0,
+                           NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        return Datum(0);
+    clean_ipv6_addr(family, host);
+    *is_null = false;
+    return DirectFunctionCall1(inet_in, CStringGetDatum(host));
 }
 
 Datum backend_query(const PgBackendStatus& backend) {
-    return pg::call([&] {
-        char* clipped = pgstat_clip_activity(backend.st_activity_raw);
-        return CStringGetTextDatum(clipped);
-    });
+    // Writers store the text cut at the slot's size, perhaps inside a
+    // multibyte character: only text that fills the slot needs clipping.
+    const char* raw = backend.st_activity_raw;
+    int length = static_cast<int>(strlen(raw));
+    if (length >= pgstat_track_activity_query_size - 1)
+        length = pg_mbcliplen(raw, length, pgstat_track_activity_query_size - 1);
+    return PointerGetDatum(cstring_to_text_with_len(raw, length));
 }
 
 Datum role_name(Oid role, bool* is_null) {
-    return pg::call([role, is_null]() -> Datum {
-        char* name = GetUserNameFromId(role, true);
-        *is_null = name == nullptr;
-        return name != nullptr ? CStringGetTextDatum(name) : Datum(0);
-    });
+    char* name = GetUserNameFromId(role, true);
+    *is_null = name == nullptr;
+    return name != nullptr ? CStringGetTextDatum(name) : Datum(0);
 }
 
 }  // namespace hastecrm_perf::reports

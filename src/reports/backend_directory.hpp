@@ -28,26 +28,25 @@ struct WaitEvent {
 
 class BackendDirectory {
 public:
+    struct Entry {
+        PgBackendStatus status;  // strings point to copies in this call's memory
+        PGPROC* proc;
+    };
+
     // Copies the status of these pids (0, a prepared transaction, has none).
     BackendDirectory(const ProcTable& procs, std::span<const std::int32_t> pids, Resource& resource);
 
     // The backend with this pid, or nullptr (a prepared transaction, an
     // auxiliary process, or a backend that has exited).
-    const PgBackendStatus* find(std::int32_t pid) const;
+    const Entry* find(std::int32_t pid) const;
 
     // Whether the caller may see the activity of that backend.
     bool may_see(const PgBackendStatus& backend) const;
 
     // Its wait event now.
-    WaitEvent wait_event(std::int32_t pid) const;
+    static WaitEvent wait_event(const Entry& backend);
 
 private:
-    struct Entry {
-        PgBackendStatus status;  // strings point to copies in this call's memory
-        PGPROC* proc;
-    };
-    const Entry* entry(std::int32_t pid) const;
-
     Vector<Entry> entries_;  // sorted by pid
     StatsVisibility visibility_;
 };
@@ -55,7 +54,8 @@ private:
 // pg_stat_activity's name for a backend state; nullptr for "undefined".
 const char* backend_state_name(BackendState state);
 
-// Datum builders for its fields (each may allocate, so each is wrapped).
+// Datum builders for its fields. Each may raise a PostgreSQL error: call them
+// inside pg::call (a row is built under one).
 Datum backend_client_addr(const PgBackendStatus& backend, bool* is_null);
 Datum backend_query(const PgBackendStatus& backend);
 Datum role_name(Oid role, bool* is_null);

@@ -36,32 +36,30 @@ enum Column {
 
 // An int4[] laid out as construct_array() would, filled with one copy: the
 // blocked_by arrays of a row-lock queue hold n²/2 pids in all, and going
-// through a Datum per element doubled their cost.
+// through a Datum per element doubled their cost. Raw: inside pg::call.
 Datum pid_array(const Vector<std::int32_t>& pids) {
-    return pg::call([&] {
-        if (pids.empty())
-            return PointerGetDatum(construct_empty_array(INT4OID));
-        const int count = static_cast<int>(pids.size());
-        const Size bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int32) * pids.size();
-        auto* array = static_cast<ArrayType*>(palloc0(bytes));
-        SET_VARSIZE(array, bytes);
-        array->ndim = 1;
-        array->dataoffset = 0;  // no null bitmap
-        array->elemtype = INT4OID;
-        ARR_DIMS(array)[0] = count;
-        ARR_LBOUND(array)[0] = 1;
-        std::memcpy(ARR_DATA_PTR(array), pids.data(), sizeof(int32) * pids.size());
-        return PointerGetDatum(array);
-    });
+    if (pids.empty())
+        return PointerGetDatum(construct_empty_array(INT4OID));
+    const Size bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int32) * pids.size();
+    auto* array = static_cast<ArrayType*>(palloc(bytes));
+    SET_VARSIZE(array, bytes);
+    array->ndim = 1;
+    array->dataoffset = 0;  // no null bitmap
+    array->elemtype = INT4OID;
+    ARR_DIMS(array)[0] = static_cast<int>(pids.size());
+    ARR_LBOUND(array)[0] = 1;
+    std::memcpy(ARR_DATA_PTR(array), pids.data(), sizeof(int32) * pids.size());
+    return PointerGetDatum(array);
 }
 
+// Raw: inside pg::call.
 Datum interval_since(TimestampTz start, TimestampTz now) {
-    return pg::call([=] {
-        Interval* interval = static_cast<Interval*>(palloc0(sizeof(Interval)));
-        interval->time = now - start;
-        return IntervalPGetDatum(interval);
-    });
+    Interval* interval = static_cast<Interval*>(palloc0(sizeof(Interval)));
+    interval->time = now - start;
+    return IntervalPGetDatum(interval);
 }
+
+Datum text_of(const char* text) { return PointerGetDatum(cstring_to_text(text)); }
 
 // "01:02:03" for a duration in microseconds (a day or more: "2 days 01:02:03").
 void format_duration(char* out, std::size_t size, TimestampTz micros) {
@@ -75,28 +73,35 @@ void format_duration(char* out, std::size_t size, TimestampTz micros) {
         snprintf(out, size, "%02lld:%02lld:%02lld", rest / 3600, rest % 3600 / 60, rest % 60);
 }
 
+// Each row is built and stored under one error wrapper (SetResult::put_built):
+// with hundreds of rows of twenty columns, a wrapper per datum cost more than
+// the datums.
 class RowWriter {
 public:
     RowWriter(const LockSnapshot& snapshot, const BackendDirectory& backends, TimestampTz now)
         : snapshot_(snapshot), backends_(backends), now_(now) {}
 
     void write(const ForestNode& node, pg::SetResult& result) {
+        const BackendDirectory::Entry* backend = node.pid > 0 ? backends_.find(node.pid) : nullptr;
+        const PgBackendStatus* status = backend != nullptr ? &backend->status : nullptr;
+        const char* advice =
+            node.depth == 0 && node.blocking_count > 0 ? suggest(node, status) : nullptr;
         values_.fill(Datum(0));
         nulls_.fill(true);
-        set(pid, Int32GetDatum(node.pid));
-        set(root_pid, Int32GetDatum(node.root_pid));
-        set(depth, Int32GetDatum(node.depth));
-        set(blocked_by, pid_array(node.blocked_by));
-        set(blocking_count, Int32GetDatum(node.blocking_count));
-        set(chain, pid_array(node.chain));
-        if (node.lock >= 0)
-            write_wait(node);
-        const PgBackendStatus* backend = node.pid > 0 ? backends_.find(node.pid) : nullptr;
-        if (backend != nullptr)
-            write_backend(node, *backend);
-        if (node.depth == 0 && node.blocking_count > 0)
-            set(suggestion, pg::text_datum(suggest(node, backend)));
-        result.put(values_, nulls_);
+        result.put_built(values_, nulls_, [&](Datum*, bool*) {
+            set(pid, Int32GetDatum(node.pid));
+            set(root_pid, Int32GetDatum(node.root_pid));
+            set(depth, Int32GetDatum(node.depth));
+            set(blocked_by, pid_array(node.blocked_by));
+            set(blocking_count, Int32GetDatum(node.blocking_count));
+            set(chain, pid_array(node.chain));
+            if (node.lock >= 0)
+                write_wait(node);
+            if (backend != nullptr)
+                write_backend(*backend);
+            if (advice != nullptr)
+                set(suggestion, text_of(advice));
+        });
     }
 
 private:
@@ -105,14 +110,12 @@ private:
         nulls_[column] = false;
     }
 
+    // Raw, as all that follows: inside the row's wrapper.
     void write_wait(const ForestNode& node) {
         const LOCKTAG& tag = snapshot_.tags[node.lock];
         const LockMember& member = snapshot_.locks[node.lock].members[node.member];
-        set(lock_type, pg::text_datum(LockTagTypeNames[tag.locktag_type]));
-        const char* mode = pg::call([&] {
-            return GetLockmodeName(tag.locktag_lockmethodid, member.wait_mode);
-        });
-        set(lock_mode, pg::text_datum(mode));
+        set(lock_type, text_of(LockTagTypeNames[tag.locktag_type]));
+        set(lock_mode, text_of(GetLockmodeName(tag.locktag_lockmethodid, member.wait_mode)));
         const bool has_relation = tag.locktag_type == LOCKTAG_RELATION ||
                                   tag.locktag_type == LOCKTAG_PAGE ||
                                   tag.locktag_type == LOCKTAG_TUPLE;
@@ -124,7 +127,8 @@ private:
             set(waiting_for, interval_since(start, now_));
     }
 
-    void write_backend(const ForestNode& node, const PgBackendStatus& backend) {
+    void write_backend(const BackendDirectory::Entry& entry) {
+        const PgBackendStatus& backend = entry.status;
         // Waiters mostly share a role: look its name up once.
         if (backend.st_userid != cached_role_) {
             cached_role_ = backend.st_userid;
@@ -132,29 +136,28 @@ private:
         }
         if (!cached_role_missing_)
             set(usename, cached_role_name_);
-        bool is_null = false;
-        set(application_name, pg::text_datum(backend.st_appname));
+        set(application_name, text_of(backend.st_appname));
         if (!backends_.may_see(backend)) {
-            set(query, pg::text_datum("<insufficient privilege>"));
+            set(query, text_of("<insufficient privilege>"));
             return;
         }
         if (const char* name_of_state = backend_state_name(backend.st_state))
-            set(state, pg::text_datum(name_of_state));
-        const WaitEvent wait = backends_.wait_event(node.pid);
+            set(state, text_of(name_of_state));
+        const WaitEvent wait = BackendDirectory::wait_event(entry);
         if (wait.type != nullptr)
-            set(wait_event_type, pg::text_datum(wait.type));
+            set(wait_event_type, text_of(wait.type));
         if (wait.name != nullptr)
-            set(wait_event, pg::text_datum(wait.name));
+            set(wait_event, text_of(wait.name));
         if (backend.st_xact_start_timestamp != 0)
             set(xact_age, interval_since(backend.st_xact_start_timestamp, now_));
         if (backend.st_state_start_timestamp != 0)
             set(state_age, interval_since(backend.st_state_start_timestamp, now_));
-        Datum address = backend_client_addr(backend, &is_null);
+        bool is_null = false;
+        const Datum address = backend_client_addr(backend, &is_null);
         if (!is_null)
             set(client_addr, address);
         set(query, backend_query(backend));
     }
-
     // What would free the tree under a root, and why.
     const char* suggest(const ForestNode& node, const PgBackendStatus* backend) {
         const int blocked = node.blocking_count;
