@@ -1,6 +1,7 @@
 #include "core/lock_graph.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace hastecrm_perf {
@@ -21,7 +22,8 @@ struct Wait {
 // everyone ahead), so every pass over the edges counts: edges are built by
 // merging sorted lists, an acyclic graph (the usual case: the deadlock
 // detector breaks cycles within deadlock_timeout) is placed in one
-// topological pass, and the inner loops run over raw pointers.
+// depth-first pass and counted in one more, both along the blockers, and the
+// inner loops run over raw pointers.
 class ForestBuilder {
 public:
     ForestBuilder(const Vector<AwaitedLock>& locks, Resource& resource)
@@ -29,14 +31,17 @@ public:
           waiters_(&resource), waits_(&resource), depth_(&resource), parent_(&resource),
           cyclic_root_(&resource), component_(&resource), blocking_count_(&resource),
           member_node_(&resource), positions_(&resource), queue_order_(&resource),
-          by_position_(&resource), holders_(&resource), ahead_(&resource) {}
+          by_position_(&resource), waits_seen_(&resource), like_(&resource), holders_(&resource),
+          ahead_(&resource) {}
 
     Vector<ForestNode> build() {
         collect_nodes();
         collect_edges();
-        index_waiters();
-        if (!place_acyclic())
+        if (!place_acyclic()) {
+            like_.assign(pids_.size(), -1);  // the cycle passes walk every edge
+            index_waiters();
             place_with_cycles();
+        }
         count_blocked();
         return emit();
     }
@@ -68,6 +73,8 @@ private:
 
     void collect_edges() {
         Vector<bool> needs_sort(pids_.size(), false, &resource_);
+        waits_seen_.assign(pids_.size(), 0);
+        like_.assign(pids_.size(), -1);
         for (int mode = 0; mode < max_lock_modes; ++mode) {
             holders_.emplace_back();
             ahead_.emplace_back();
@@ -82,12 +89,23 @@ private:
             std::sort(list.begin(), list.end());
             list.erase(std::unique(list.begin(), list.end()), list.end());
         }
+        // "Blocked by what u is blocked by, and by u" holds for lists from a
+        // single wait each.
+        for (std::size_t v = 0; v < like_.size(); ++v)
+            if (like_[v] >= 0 && (waits_seen_[v] > 1 || waits_seen_[like_[v]] > 1))
+                like_[v] = -1;
     }
 
     // A waiter in mode M is blocked by the members holding a mode M conflicts
     // with (holders_[M], fixed for the lock) and by the members queued ahead
     // of it requesting such a mode (ahead_[M], growing as the queue is walked
     // front to back): its blockers are the merge of two sorted node lists.
+    //
+    // When the last one added to ahead_[M] waited in mode M too, this waiter
+    // is blocked by exactly what that one is blocked by, plus that one: the
+    // graph passes then follow that single edge (like_) instead of the list.
+    // In a row-lock queue that holds for every waiter but the first, and the
+    // n²/2 edges are walked only to be output.
     void add_lock_edges(int l, Vector<bool>& needs_sort) {
         const AwaitedLock& lock = locks_[l];
         index_members(lock);
@@ -111,6 +129,7 @@ private:
             std::sort(holders.begin(), holders.end());
             holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
             ahead_[mode].clear();
+            latest_ahead_[mode] = Ahead{-1, 0};
         }
 
         for (const int m : by_position_) {
@@ -120,12 +139,20 @@ private:
             // Blockers from one lock arrive sorted; a second wait of the same
             // node (a lock group) needs a merge.
             needs_sort[node] = needs_sort[node] || !blockers_[node].empty();
+            ++waits_seen_[node];
+            const Ahead latest = latest_ahead_[mode];
+            if (latest.node >= 0 && latest.mode == mode && latest.node != node &&
+                !std::binary_search(holders_[mode].begin(), holders_[mode].end(), node) &&
+                !std::binary_search(ahead_[mode].begin(), ahead_[mode].end(), node))
+                like_[node] = latest.node;
             append_merged(blockers_[node], holders_[mode], ahead_[mode], node);
             if (positions_[m] == not_queued)
                 continue;  // never ahead of anyone
             for (int other = 1; other < max_lock_modes; ++other)
-                if ((requested & (1u << other)) != 0 && (lock.conflicts[other] & (1u << mode)) != 0)
+                if ((requested & (1u << other)) != 0 && (lock.conflicts[other] & (1u << mode)) != 0) {
                     insert_sorted(ahead_[other], node);
+                    latest_ahead_[other] = Ahead{node, mode};
+                }
         }
     }
 
@@ -208,38 +235,77 @@ private:
 
     // --- trees: depth from the nearest root, parent of least depth ------------
 
-    // Without cycles, nodes in topological order (blockers first) get their
-    // depth and parent from their blockers in one pass. Returns false, having
-    // placed nothing, when there is a cycle.
+    // Without cycles, a depth-first walk along the blockers finishes each
+    // node after all of its blockers: its depth and parent come from them on
+    // the way back, in one pass over the edges. Returns false, having placed
+    // nothing, when it meets a cycle.
     bool place_acyclic() {
         const int n = static_cast<int>(pids_.size());
-        Vector<int> pending(n, 0, &resource_);  // blockers not yet ordered
-        Vector<int> order(&resource_);
-        order.reserve(n);
-        for (int v = 0; v < n; ++v) {
-            pending[v] = static_cast<int>(blockers_[v].size());
-            if (pending[v] == 0)
-                order.push_back(v);
-        }
-        for (std::size_t head = 0; head < order.size(); ++head)
-            for (int w : waiters_[order[head]])
-                if (--pending[w] == 0)
-                    order.push_back(w);
-        if (static_cast<int>(order.size()) < n)
-            return false;
-
+        enum : char { unseen, open, finished };
+        Vector<char> state(n, unseen, &resource_);
+        struct Frame {
+            int node;
+            int best;          // the blocker of least depth so far (-1: none)
+            std::size_t next;  // the next blocker to look at
+        };
+        Vector<Frame> stack(&resource_);
+        Vector<int> finish_order(&resource_);
+        finish_order.reserve(n);
         depth_.assign(n, 0);
         parent_.assign(n, -1);
-        cyclic_root_.assign(n, false);
         int* const depth = depth_.data();
-        for (int v : order)
-            choose_parent(v, depth);
-        // Every edge leads from a component to a lower-numbered one (see count_blocked).
+        for (int start = 0; start < n; ++start) {
+            if (state[start] != unseen)
+                continue;
+            state[start] = open;
+            stack.push_back(Frame{start, -1, 0});
+            while (!stack.empty()) {
+                Frame& frame = stack.back();
+                const auto [list, count] = dependencies(frame.node);
+                while (frame.next < count && state[list[frame.next]] == finished) {
+                    // Blockers ascend by pid: the first of least depth wins ties.
+                    const int b = list[frame.next++];
+                    if (frame.best < 0 || depth[b] < depth[frame.best])
+                        frame.best = b;
+                }
+                if (frame.next < count) {
+                    const int b = list[frame.next];
+                    if (state[b] == open)
+                        return false;  // a cycle
+                    state[b] = open;
+                    stack.push_back(Frame{b, -1, 0});
+                    continue;
+                }
+                const int v = frame.node;
+                if (const int u = like_[v]; u >= 0) {
+                    // Blocked by u's blockers and u: u's parent is of least
+                    // depth among them, unless u is a root.
+                    parent_[v] = parent_[u] >= 0 ? parent_[u] : u;
+                    depth[v] = parent_[u] >= 0 ? depth[u] : 1;
+                } else if (frame.best >= 0) {
+                    parent_[v] = frame.best;
+                    depth[v] = depth[frame.best] + 1;
+                }
+                state[v] = finished;
+                finish_order.push_back(v);
+                stack.pop_back();
+            }
+        }
+        cyclic_root_.assign(n, false);
+        // Blockers finish first: numbered from the end, every edge leads from
+        // a component to a lower-numbered one (see count_blocked).
         component_.resize(n);
         for (int i = 0; i < n; ++i)
-            component_[order[i]] = n - 1 - i;
+            component_[finish_order[i]] = n - 1 - i;
         components_ = n;
         return true;
+    }
+
+    // What a node's depth and reach follow: its blockers, or the one it is like.
+    std::pair<const int*, std::size_t> dependencies(int v) const {
+        if (like_[v] >= 0)
+            return {&like_[v], 1};
+        return {blockers_[v].data(), blockers_[v].size()};
     }
 
     // The blocker of least depth, lowest pid on ties (blockers ascend by pid).
@@ -368,7 +434,10 @@ private:
     // --- blocking_count: everything reachable, through component bitsets -----
 
     // closure[c]: the nodes of component c and of every component downstream.
-    // Lower-numbered components are downstream, so they are complete first.
+    // Every edge leads to a lower-numbered component: taken in ascending
+    // order, a component is complete when it is reached, and is then added
+    // into the components of its members' blockers (or of the one a member
+    // is like: that one's blockers reach it).
     void count_blocked() {
         const int n = static_cast<int>(pids_.size());
         const std::size_t words = (static_cast<std::size_t>(n) + 63) / 64;
@@ -386,17 +455,18 @@ private:
                 members[next[component_[v]]++] = v;
         }
         const int* const component = component_.data();
+        std::uint64_t* const bits = closure.data();
+        for (int v = 0; v < n; ++v)
+            bits[component[v] * words + v / 64] |= std::uint64_t{1} << (v % 64);
         for (int c = 0; c < components_; ++c) {
-            std::uint64_t* const into = closure.data() + c * words;
+            const std::uint64_t* const from = bits + c * words;
             for (int i = first[c]; i < first[c + 1]; ++i) {
-                const int v = members[i];
-                into[v / 64] |= std::uint64_t{1} << (v % 64);
-                const Vector<int>& waiters = waiters_[v];
-                for (const int* w = waiters.data(), *end = w + waiters.size(); w != end; ++w) {
-                    const int d = component[*w];
+                const auto [list, count] = dependencies(members[i]);
+                for (const int *b = list, *end = list + count; b != end; ++b) {
+                    const int d = component[*b];
                     if (d == c)
                         continue;
-                    const std::uint64_t* const from = closure.data() + d * words;
+                    std::uint64_t* const into = bits + d * words;
                     for (std::size_t k = 0; k < words; ++k)
                         into[k] |= from[k];
                 }
@@ -405,9 +475,9 @@ private:
         blocking_count_.assign(n, 0);
         for (int v = 0; v < n; ++v) {
             int count = -1;  // not itself
-            const std::uint64_t* const bits = closure.data() + component[v] * words;
+            const std::uint64_t* const reach = bits + component[v] * words;
             for (std::size_t k = 0; k < words; ++k)
-                count += __builtin_popcountll(bits[k]);
+                count += __builtin_popcountll(reach[k]);
             blocking_count_[v] = count;
         }
     }
@@ -423,7 +493,7 @@ private:
         for (int v = 0; v < n; ++v) {
             if (depth_[v] != 0)
                 children[parent_[v]].push_back(v);  // v ascending: children by pid
-            else if (!waiters_[v].empty() || waits_[v].lock >= 0)
+            else if (blocking_count_[v] > 0 || waits_[v].lock >= 0)
                 roots.push_back(v);  // a holder that blocks nobody is no row
         }
         std::stable_sort(roots.begin(), roots.end(), [this](int a, int b) {
@@ -469,7 +539,7 @@ private:
     Resource& resource_;
     Vector<std::int32_t> pids_;       // node -> leader pid, ascending
     Vector<Vector<std::int32_t>> blockers_;  // node -> nodes blocking it (pids once emitted)
-    Vector<Vector<int>> waiters_;     // node -> nodes it blocks
+    Vector<Vector<int>> waiters_;     // node -> nodes it blocks (built only for cycles)
     Vector<Wait> waits_;
     Vector<int> depth_;
     Vector<int> parent_;
@@ -482,9 +552,16 @@ private:
     Vector<std::size_t> positions_;
     Vector<std::pair<std::int32_t, std::size_t>> queue_order_;
     Vector<int> by_position_;
+    Vector<int> waits_seen_;          // node -> waits read (a lock group can have two)
+    Vector<int> like_;                // node -> the node it is like (see add_lock_edges), or -1
     // Per requested mode of that lock (see add_lock_edges).
     Vector<Vector<int>> holders_;
     Vector<Vector<int>> ahead_;
+    struct Ahead {
+        int node;  // the last one added to ahead_[mode], -1 for none
+        int mode;  // the mode it waits for
+    };
+    std::array<Ahead, max_lock_modes> latest_ahead_{};
 };
 
 }  // namespace

@@ -89,6 +89,15 @@ public:
         values_.fill(Datum(0));
         nulls_.fill(true);
         result.put_built(values_, nulls_, [&](Datum*, bool*) {
+            // The row's datums are copied into the tuple and then dead: they
+            // go to memory reset after each row, so the call's memory does
+            // not grow by them (fresh pages cost a fault each).
+            if (row_memory_ == nullptr)
+                row_memory_ = AllocSetContextCreate(CurrentMemoryContext, "lock_chains row",
+                                                    ALLOCSET_SMALL_SIZES);
+            else
+                MemoryContextReset(row_memory_);
+            const MemoryContext call_memory = MemoryContextSwitchTo(row_memory_);
             set(pid, Int32GetDatum(node.pid));
             set(root_pid, Int32GetDatum(node.root_pid));
             set(depth, Int32GetDatum(node.depth));
@@ -101,6 +110,7 @@ public:
                 write_backend(*backend);
             if (advice != nullptr)
                 set(suggestion, text_of(advice));
+            MemoryContextSwitchTo(call_memory);
         });
     }
 
@@ -132,7 +142,10 @@ private:
         // Waiters mostly share a role: look its name up once.
         if (backend.st_userid != cached_role_) {
             cached_role_ = backend.st_userid;
+            // Kept across rows: in the call's memory, not the row's.
+            const MemoryContext row = MemoryContextSwitchTo(MemoryContextGetParent(row_memory_));
             cached_role_name_ = role_name(cached_role_, &cached_role_missing_);
+            MemoryContextSwitchTo(row);
         }
         if (!cached_role_missing_)
             set(usename, cached_role_name_);
@@ -204,6 +217,7 @@ private:
     Oid cached_role_ = InvalidOid;
     Datum cached_role_name_ = Datum(0);
     bool cached_role_missing_ = true;
+    MemoryContext row_memory_ = nullptr;  // child of the call's memory
     std::array<Datum, column_count> values_{};
     std::array<bool, column_count> nulls_{};
     char text_[512];

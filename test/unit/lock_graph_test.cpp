@@ -579,6 +579,8 @@ TEST(LockGraph, RandomSnapshotsMatchTheDefinitions) {
         std::vector<Pids> queues(lock_count);
         std::vector<bool> waiting(backends + 1, false);
         for (int l = 0; l < lock_count; ++l) {
+            // Often one mode for every waiter, as in a row-lock queue.
+            const int queue_mode = random() % 2 == 0 ? 1 + static_cast<int>(random() % 8) : 0;
             for (int pid = 1; pid <= backends; ++pid) {
                 if (random() % 3 != 0)
                     continue;
@@ -587,7 +589,7 @@ TEST(LockGraph, RandomSnapshotsMatchTheDefinitions) {
                     m.hold_mask = bit(1 + static_cast<int>(random() % 8)) |
                                   (random() % 4 == 0 ? bit(1 + static_cast<int>(random() % 8)) : 0);
                 if (!waiting[pid] && (m.hold_mask == 0 || random() % 3 == 0)) {
-                    m.wait_mode = 1 + static_cast<int>(random() % 8);
+                    m.wait_mode = queue_mode > 0 ? queue_mode : 1 + static_cast<int>(random() % 8);
                     waiting[pid] = true;
                     queues[l].push_back(pid);
                 }
