@@ -157,24 +157,29 @@ private:
     }
 
     // Appends the union of two sorted lists to `out`, without `own` (a
-    // backend never blocks itself or its own lock group).
+    // backend never blocks itself or its own lock group). The longer list is
+    // copied in runs between the elements of the shorter: in a row-lock queue
+    // one list holds the single holder, the other everyone queued ahead.
     static void append_merged(Vector<int>& out, const Vector<int>& a, const Vector<int>& b, int own) {
+        const Vector<int>& longer = a.size() >= b.size() ? a : b;
+        const Vector<int>& shorter = a.size() >= b.size() ? b : a;
         const std::size_t start = out.size();
-        out.resize(start + a.size() + b.size());
+        out.resize(start + a.size() + b.size(), boost::container::default_init);
         int* const first = out.data() + start;
         int* to = first;
-        const int *x = a.data(), *x_end = x + a.size(), *y = b.data(), *y_end = y + b.size();
-        while (x != x_end || y != y_end) {
-            int next;
-            if (y == y_end || (x != x_end && *x < *y))
-                next = *x++;
-            else if (x == x_end || *y < *x)
-                next = *y++;
-            else
-                next = (++x, *y++);
-            if (next != own)
-                *to++ = next;
+        const int* from = longer.data();
+        const int* const end = from + longer.size();
+        for (const int x : shorter) {
+            const int* const at = std::lower_bound(from, end, x);
+            to = std::copy(from, at, to);
+            from = at;
+            if (from == end || *from != x)
+                *to++ = x;  // else it comes with the next run
         }
+        to = std::copy(from, end, to);
+        int* const mine = std::lower_bound(first, to, own);
+        if (mine != to && *mine == own)
+            to = std::copy(mine + 1, to, mine);
         out.resize(start + static_cast<std::size_t>(to - first));
     }
 

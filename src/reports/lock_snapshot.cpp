@@ -5,6 +5,10 @@
 
 #include "pg/call.hpp"
 
+extern "C" {
+#include "utils/memutils.h"
+}
+
 namespace hastecrm_perf::reports {
 
 namespace {
@@ -22,6 +26,14 @@ public:
 
     LockSnapshot read() {
         const Vector<ProcWait>& waits = procs_.waits();
+        // GetBlockerStatusData() allocates for max_connections backends
+        // (~100 kB at 1000) and we copy out what we need: its memory is
+        // given back before the next call, so the call's peak stays small
+        // (memory the C library returns at the end has to be faulted in again).
+        lock_reads_ = pg::call([] {
+            return AllocSetContextCreate(CurrentMemoryContext, "lock_chains lock reads",
+                                         ALLOCSET_SMALL_SIZES);
+        });
         for (std::size_t begin = 0; begin < waits.size();) {
             std::size_t end = begin + 1;
             while (end < waits.size() && waits[end].lock == waits[begin].lock)
@@ -29,6 +41,7 @@ public:
             add_lock(begin, end);
             begin = end;
         }
+        pg::call([this] { MemoryContextDelete(lock_reads_); });
         return std::move(out_);
     }
 
@@ -62,7 +75,13 @@ private:
     bool read_queue(int candidate, int bound, AwaitedLock& lock, LOCKTAG& tag) {
         bool have_tag = false;
         for (int attempt = 0; attempt <= bound; ++attempt) {
-            BlockedProcsData* data = pg::call([candidate] { return GetBlockerStatusData(candidate); });
+            BlockedProcsData* data = pg::call([this, candidate] {
+                MemoryContextReset(lock_reads_);
+                const MemoryContext caller = MemoryContextSwitchTo(lock_reads_);
+                BlockedProcsData* read = GetBlockerStatusData(candidate);
+                MemoryContextSwitchTo(caller);
+                return read;
+            });
             const BlockedProcData* proc = nullptr;
             for (int i = 0; i < data->nprocs; ++i)
                 if (data->procs[i].pid == candidate)
@@ -116,6 +135,7 @@ private:
     const ProcTable& procs_;
     Resource& resource_;
     LockSnapshot out_;
+    MemoryContext lock_reads_ = nullptr;  // holds the last GetBlockerStatusData() result
 };
 
 }  // namespace
