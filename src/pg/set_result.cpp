@@ -11,9 +11,11 @@ extern "C" {
 
 namespace hastecrm_perf::pg {
 
-SetResult::SetResult(FunctionCallInfo fcinfo)
+SetResult::SetResult(FunctionCallInfo fcinfo, RowType row_type)
     : info_(reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo)), columns_(0) {
-    call([fcinfo] { InitMaterializedSRF(fcinfo, 0); });
+    const bool expected = row_type == RowType::expected && info_ != nullptr &&
+                          IsA(info_, ReturnSetInfo) && info_->expectedDesc != nullptr;
+    call([fcinfo, expected] { InitMaterializedSRF(fcinfo, expected ? MAT_SRF_USE_EXPECTED_DESC : 0); });
     columns_ = info_->setDesc->natts;
 }
 

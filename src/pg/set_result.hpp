@@ -18,9 +18,15 @@ namespace hastecrm_perf::pg {
 
 class SetResult {
 public:
+    // Where the row type comes from: the function's declaration, or the
+    // descriptor the executor already built from it (expectedDesc), which
+    // spares building it again from the catalog at every call (twenty OUT
+    // columns cost more than a small result); the declaration when absent.
+    enum class RowType { declared, expected };
+
     // Checks that the caller accepts a materialized set and builds the
-    // tuplestore with the function's declared row type.
-    explicit SetResult(FunctionCallInfo fcinfo);
+    // tuplestore with the function's row type.
+    explicit SetResult(FunctionCallInfo fcinfo, RowType row_type = RowType::declared);
 
     int columns() const noexcept { return columns_; }
     // One row; `values` and `nulls` hold columns() entries.

@@ -39,36 +39,41 @@ const volatile PgBackendStatus* status_slots() {
     return slots;
 }
 
+// An exact-size copy in the call's memory (kept between calls: no fresh pages).
+char* copy_string(const char* text, Resource& resource) {
+    const std::size_t size = std::strlen(text) + 1;
+    return static_cast<char*>(std::memcpy(resource.allocate(size, 1), text, size));
+}
+
 // Copies one slot if it still belongs to `pid`, by the slot's change-count
 // protocol (as pgstat_read_current_status does), its strings through
 // `scratch` (pgstat_track_activity_query_size bytes) into exact-size copies.
+// Raw: inside pg::call (it checks for interrupts).
 bool copy_status(const volatile PgBackendStatus* slot, std::int32_t pid, char* scratch,
-                 PgBackendStatus* out) {
-    return pg::call([=] {
-        NameData appname;
-        bool same = false;
-        for (;;) {
-            int before = 0, after = 0;
-            pgstat_begin_read_activity(slot, before);
-            same = slot->st_procpid == pid;
-            if (same) {
-                std::memcpy(out, const_cast<const PgBackendStatus*>(slot), sizeof(PgBackendStatus));
-                strlcpy(NameStr(appname), const_cast<const char*>(slot->st_appname), NAMEDATALEN);
-                strlcpy(scratch, const_cast<const char*>(slot->st_activity_raw),
-                        pgstat_track_activity_query_size);
-            }
-            pgstat_end_read_activity(slot, after);
-            if (pgstat_read_activity_complete(before, after))
-                break;
-            CHECK_FOR_INTERRUPTS();
-        }
+                 PgBackendStatus* out, Resource& resource) {
+    NameData appname;
+    bool same = false;
+    for (;;) {
+        int before = 0, after = 0;
+        pgstat_begin_read_activity(slot, before);
+        same = slot->st_procpid == pid;
         if (same) {
-            out->st_appname = pstrdup(NameStr(appname));
-            out->st_activity_raw = pstrdup(scratch);
-            out->st_clienthostname = nullptr;
+            std::memcpy(out, const_cast<const PgBackendStatus*>(slot), sizeof(PgBackendStatus));
+            strlcpy(NameStr(appname), const_cast<const char*>(slot->st_appname), NAMEDATALEN);
+            strlcpy(scratch, const_cast<const char*>(slot->st_activity_raw),
+                    pgstat_track_activity_query_size);
         }
-        return same;
-    });
+        pgstat_end_read_activity(slot, after);
+        if (pgstat_read_activity_complete(before, after))
+            break;
+        CHECK_FOR_INTERRUPTS();
+    }
+    if (same) {
+        out->st_appname = copy_string(NameStr(appname), resource);
+        out->st_activity_raw = copy_string(scratch, resource);
+        out->st_clienthostname = nullptr;
+    }
+    return same;
 }
 
 }  // namespace
@@ -80,20 +85,23 @@ BackendDirectory::BackendDirectory(const ProcTable& procs, std::span<const std::
     Vector<std::int32_t> sorted(pids.begin(), pids.end(), &resource);
     std::sort(sorted.begin(), sorted.end());
     sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    char* scratch = pg::call([] { return static_cast<char*>(palloc(pgstat_track_activity_query_size)); });
     entries_.reserve(sorted.size());
-    for (const std::int32_t pid : sorted) {
-        PGPROC* proc = pid > 0 ? procs.find(pid) : nullptr;
-        if (proc == nullptr)
-            continue;
-        const BackendId id = proc->backendId;
-        if (id < 1 || id > MaxBackends)
-            continue;  // an auxiliary process, or the slot changed hands
-        Entry& entry = entries_.emplace_back();
-        entry.proc = proc;
-        if (!copy_status(&slots[id - 1], pid, scratch, &entry.status))
-            entries_.pop_back();
-    }
+    char* const scratch = static_cast<char*>(resource.allocate(pgstat_track_activity_query_size, 1));
+    // One wrapper for all the slots (a wrapper costs more than a slot's copy).
+    pg::call([&] {
+        for (const std::int32_t pid : sorted) {
+            PGPROC* proc = pid > 0 ? procs.find(pid) : nullptr;
+            if (proc == nullptr)
+                continue;
+            const BackendId id = proc->backendId;
+            if (id < 1 || id > MaxBackends)
+                continue;  // an auxiliary process, or the slot changed hands
+            Entry& entry = entries_.emplace_back();
+            entry.proc = proc;
+            if (!copy_status(&slots[id - 1], pid, scratch, &entry.status, resource))
+                entries_.pop_back();
+        }
+    });
 }
 
 const BackendDirectory::Entry* BackendDirectory::find(std::int32_t pid) const {

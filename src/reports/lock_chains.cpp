@@ -263,7 +263,7 @@ private:
 HASTECRM_PERF_FUNCTION(lock_chains) {
     namespace hp = hastecrm_perf;
     return hp::pg::guard([&]() -> Datum {
-        hp::pg::SetResult result(fcinfo);
+        hp::pg::SetResult result(fcinfo, hp::pg::SetResult::RowType::expected);
         auto call_context = hp::pg::ContextResource::current();
         hp::reports::CallMemory memory(call_context);
         hp::Resource& resource = memory.resource();
