@@ -18,6 +18,49 @@ struct Wait {
     int member;
 };
 
+// pid -> a small number, by open addressing: a binary search per lock member
+// cost more than the rest of reading the lock (its branches are a coin toss).
+class PidIndex {
+public:
+    explicit PidIndex(Resource& resource) : slots_(&resource) {}
+
+    void reset(std::size_t count) {
+        std::size_t size = 16;
+        while (size < 2 * count)
+            size *= 2;
+        slots_.assign(size, Slot{0, -1});
+        mask_ = size - 1;
+    }
+    // The first value given for a pid stays.
+    void insert(std::int32_t pid, int value) {
+        for (std::size_t i = hash(pid);; i = (i + 1) & mask_) {
+            if (slots_[i].value < 0) {
+                slots_[i] = Slot{pid, value};
+                return;
+            }
+            if (slots_[i].pid == pid)
+                return;
+        }
+    }
+    int find(std::int32_t pid) const {  // -1: absent
+        for (std::size_t i = hash(pid);; i = (i + 1) & mask_) {
+            if (slots_[i].value < 0 || slots_[i].pid == pid)
+                return slots_[i].value;
+        }
+    }
+
+private:
+    std::size_t hash(std::int32_t pid) const {
+        return (static_cast<std::uint32_t>(pid) * 2654435761u >> 7) & mask_;
+    }
+    struct Slot {
+        std::int32_t pid;
+        int value;
+    };
+    Vector<Slot> slots_;
+    std::size_t mask_ = 0;
+};
+
 // A row-lock queue of n makes n²/2 edges (the k-th waiter is blocked by
 // everyone ahead), so every pass over the edges counts: edges are built by
 // merging sorted lists, an acyclic graph (the usual case: the deadlock
@@ -27,12 +70,12 @@ struct Wait {
 class ForestBuilder {
 public:
     ForestBuilder(const Vector<AwaitedLock>& locks, Resource& resource)
-        : locks_(locks), resource_(resource), pids_(&resource), blockers_(&resource),
-          waiters_(&resource), waits_(&resource), depth_(&resource), parent_(&resource),
-          cyclic_root_(&resource), component_(&resource), blocking_count_(&resource),
-          member_node_(&resource), positions_(&resource), queue_order_(&resource),
-          by_position_(&resource), waits_seen_(&resource), like_(&resource), holders_(&resource),
-          ahead_(&resource) {}
+        : locks_(locks), resource_(resource), pids_(&resource), node_index_(resource),
+          blockers_(&resource), waiters_(&resource), waits_(&resource), depth_(&resource),
+          parent_(&resource), cyclic_root_(&resource), component_(&resource),
+          blocking_count_(&resource), member_node_(&resource), positions_(&resource),
+          member_index_(resource), by_position_(&resource), waits_seen_(&resource),
+          like_(&resource), holders_(&resource), ahead_(&resource) {}
 
     Vector<ForestNode> build() {
         collect_nodes();
@@ -56,6 +99,9 @@ private:
         std::sort(pids_.begin(), pids_.end());
         pids_.erase(std::unique(pids_.begin(), pids_.end()), pids_.end());
         const std::size_t n = pids_.size();
+        node_index_.reset(n);
+        for (std::size_t v = 0; v < n; ++v)
+            node_index_.insert(pids_[v], static_cast<int>(v));
         blockers_.reserve(n);
         waiters_.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
@@ -65,9 +111,7 @@ private:
         waits_.assign(n, Wait{-1, -1});
     }
 
-    int node_of(std::int32_t pid) const {
-        return static_cast<int>(std::lower_bound(pids_.begin(), pids_.end(), pid) - pids_.begin());
-    }
+    int node_of(std::int32_t pid) const { return node_index_.find(pid); }
 
     // --- edges, as pg_blocking_pids() draws them ------------------------------
 
@@ -203,20 +247,17 @@ private:
         member_node_.clear();
         for (const LockMember& member : lock.members)
             member_node_.push_back(node_of(member.leader_pid));
-        queue_order_.clear();
-        for (std::size_t q = 0; q < lock.wait_queue.size(); ++q)
-            queue_order_.push_back({lock.wait_queue[q], q});
-        std::sort(queue_order_.begin(), queue_order_.end());
+        member_index_.reset(count);
+        for (std::size_t m = 0; m < count; ++m)
+            member_index_.insert(lock.members[m].pid, static_cast<int>(m));
         positions_.assign(count, not_queued);
+        for (std::size_t q = 0; q < lock.wait_queue.size(); ++q)
+            if (const int m = member_index_.find(lock.wait_queue[q]); m >= 0 && positions_[m] == not_queued)
+                positions_[m] = q;
         by_position_.clear();
-        for (std::size_t m = 0; m < count; ++m) {
-            const auto it = std::lower_bound(queue_order_.begin(), queue_order_.end(),
-                                             std::pair<std::int32_t, std::size_t>{lock.members[m].pid, 0});
-            if (it != queue_order_.end() && it->first == lock.members[m].pid)
-                positions_[m] = it->second;
+        for (std::size_t m = 0; m < count; ++m)
             if (valid_mode(lock.members[m].wait_mode))
                 by_position_.push_back(static_cast<int>(m));
-        }
         std::stable_sort(by_position_.begin(), by_position_.end(),
                          [this](int a, int b) { return positions_[a] < positions_[b]; });
     }
@@ -543,6 +584,7 @@ private:
     const Vector<AwaitedLock>& locks_;
     Resource& resource_;
     Vector<std::int32_t> pids_;       // node -> leader pid, ascending
+    PidIndex node_index_;             // leader pid -> node
     Vector<Vector<std::int32_t>> blockers_;  // node -> nodes blocking it (pids once emitted)
     Vector<Vector<int>> waiters_;     // node -> nodes it blocks (built only for cycles)
     Vector<Wait> waits_;
@@ -555,7 +597,7 @@ private:
     // Per member of the lock being read (see index_members).
     Vector<int> member_node_;
     Vector<std::size_t> positions_;
-    Vector<std::pair<std::int32_t, std::size_t>> queue_order_;
+    PidIndex member_index_;           // pid -> member
     Vector<int> by_position_;
     Vector<int> waits_seen_;          // node -> waits read (a lock group can have two)
     Vector<int> like_;                // node -> the node it is like (see add_lock_edges), or -1
