@@ -16,6 +16,8 @@ CREATE TABLE bench_check (
 -- "count", count(*) of its rows (the work of computing them), and "text",
 -- count(t::text) (every column also turned into text, as a client receives
 -- it). Only the EXECUTE is timed. Two untimed rounds first fill the caches.
+-- A last pass ("count, paired") alternates lock_chains() and the bare query
+-- only.
 CREATE PROCEDURE bench_compare(scenario text, max_connections int, waiters int, rounds int, cte text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -28,6 +30,7 @@ DECLARE
   aggregates constant text[] := ARRAY['count(*)', 'count(t::text)'];
   started timestamptz;
   total bigint;
+  q int;
 BEGIN
   FOR round IN -1..rounds LOOP
     FOR f IN 1..2 LOOP
@@ -40,6 +43,20 @@ BEGIN
         END IF;
         COMMIT;
       END LOOP;
+    END LOOP;
+  END LOOP;
+  -- Then lock_chains() and the bare query alone, in alternation: the two
+  -- compared without the recursive CTE's tens of milliseconds between them
+  -- (which leave every cache cold for the next query).
+  FOR round IN -1..rounds LOOP
+    FOREACH q IN ARRAY ARRAY[1, 3] LOOP
+      started := clock_timestamp();
+      EXECUTE format('SELECT count(*) FROM %s t', sources[q]) INTO total;
+      IF round > 0 THEN
+        INSERT INTO bench_timing VALUES (scenario, max_connections, waiters, variants[q], 'count, paired', round,
+                                         1000 * extract(epoch FROM clock_timestamp() - started)::float8);
+      END IF;
+      COMMIT;
     END LOOP;
   END LOOP;
 END $$;
