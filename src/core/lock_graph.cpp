@@ -116,7 +116,6 @@ private:
     // --- edges, as pg_blocking_pids() draws them ------------------------------
 
     void collect_edges() {
-        Vector<bool> needs_sort(pids_.size(), false, &resource_);
         waits_seen_.assign(pids_.size(), 0);
         like_.assign(pids_.size(), -1);
         for (int mode = 0; mode < max_lock_modes; ++mode) {
@@ -124,10 +123,10 @@ private:
             ahead_.emplace_back();
         }
         for (int l = 0; l < static_cast<int>(locks_.size()); ++l)
-            add_lock_edges(l, needs_sort);
+            add_lock_edges(l);
         // A node that waits twice (a lock group) has two merged lists to unite.
         for (std::size_t v = 0; v < blockers_.size(); ++v) {
-            if (!needs_sort[v])
+            if (waits_seen_[v] < 2)
                 continue;
             auto& list = blockers_[v];
             std::sort(list.begin(), list.end());
@@ -150,7 +149,7 @@ private:
     // graph passes then follow that single edge (like_) instead of the list.
     // In a row-lock queue that holds for every waiter but the first, and the
     // n²/2 edges are walked only to be output.
-    void add_lock_edges(int l, Vector<bool>& needs_sort) {
+    void add_lock_edges(int l) {
         const AwaitedLock& lock = locks_[l];
         index_members(lock);
         const std::size_t count = lock.members.size();
@@ -180,10 +179,7 @@ private:
             const LockMember& waiter = lock.members[m];
             const int mode = waiter.wait_mode;
             const int node = member_node_[m];
-            // Blockers from one lock arrive sorted; a second wait of the same
-            // node (a lock group) needs a merge.
-            needs_sort[node] = needs_sort[node] || !blockers_[node].empty();
-            ++waits_seen_[node];
+            ++waits_seen_[node];  // a second wait (a lock group) needs a merge
             const Ahead latest = latest_ahead_[mode];
             if (latest.node >= 0 && latest.mode == mode && latest.node != node &&
                 !std::binary_search(holders_[mode].begin(), holders_[mode].end(), node) &&

@@ -7,7 +7,6 @@
 
 #include "core/lock_graph.hpp"
 #include "core/reusable_arena.hpp"
-#include "pg/call.hpp"
 #include "pg/function.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
